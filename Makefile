@@ -1,0 +1,34 @@
+# `make run`: set up everything and run the shop on embedded defaults.
+# `make test`: set up everything and run the whole test suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test setup lint messages bench
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# torch is pinned (==2.13.0) in the gpu extra; diffusers tests need it.
+	$(BIN)/pip install --quiet -e ".[gpu,dev,heic]"
+	touch $@
+
+setup: $(VENV)/.installed
+
+run: setup
+	bash scripts/run.sh
+
+test: setup
+	bash scripts/test.sh
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+messages: setup
+	cd figures && ../$(BIN)/django-admin makemessages -l de
+	cd privacy && ../$(BIN)/django-admin makemessages -l de
+	cd shop && ../$(BIN)/django-admin makemessages -l de
+	$(BIN)/python manage.py compilemessages

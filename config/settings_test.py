@@ -1,0 +1,16 @@
+"""Test settings: the demo settings with a var/ folder of their own per test session, so a
+running demo shop and concurrent test runs never share a database, broker or private files.
+Child processes (the real Celery worker) inherit MINIME_VAR_DIR and so share this session's."""
+
+import os
+from pathlib import Path
+
+os.environ.setdefault(
+    "MINIME_VAR_DIR",
+    str(Path(__file__).resolve().parent.parent / "var" / "test" / f"session-{os.getpid()}"),
+)
+
+from config.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
+ACCOUNT_RATE_LIMITS = False

@@ -1,0 +1,59 @@
+from django.contrib import admin
+
+from figures.models import FigureDesign, FigureEvent, GenerationJob, Render
+
+
+class FigureEventInline(admin.TabularInline):
+    model = FigureEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["job", "from_status", "to_status", "actor", "reason", "created_at"]
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(FigureDesign)
+class FigureDesignAdmin(admin.ModelAdmin):
+    # No photo field here: staff work with renders, never with the customer's selfie.
+    list_display = ["name", "version", "owner", "style", "status", "created_at"]
+    list_filter = ["status", "style", "box_theme"]
+    search_fields = ["name", "owner__email"]
+    readonly_fields = [
+        "owner",
+        "version",
+        "previous_version",
+        "name",
+        "tagline",
+        "accessories",
+        "style",
+        "box_theme",
+        "status",
+        "approved_render",
+        "approved_at",
+        "created_at",
+    ]
+    exclude = ["photo"]
+    inlines = [FigureEventInline]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(GenerationJob)
+class GenerationJobAdmin(admin.ModelAdmin):
+    list_display = ["id", "design", "status", "progress_step", "progress_total", "created_at"]
+    list_filter = ["status", "backend"]
+    readonly_fields = [f.name for f in GenerationJob._meta.fields]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(Render)
+class RenderAdmin(admin.ModelAdmin):
+    list_display = ["id", "job", "index", "seed", "created_at"]
+    readonly_fields = [f.name for f in Render._meta.fields]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False

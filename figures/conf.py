@@ -1,0 +1,87 @@
+"""Figure-studio settings. Properties read django.conf.settings on every access, so
+override_settings works; every name is documented with its default in README.md."""
+
+from typing import Any
+
+from django.conf import settings
+
+
+class FiguresSettings:
+    prefix = "MINIME_"
+
+    def _get(self, name: str, default: Any) -> Any:
+        return getattr(settings, self.prefix + name, default)
+
+    @property
+    def DIFFUSERS_MODEL_DIR(self) -> str | None:
+        return self._get("DIFFUSERS_MODEL_DIR", None)
+
+    @property
+    def GENERATION_BACKEND(self) -> str:
+        # stylize needs no model: it is the default until a model directory is configured.
+        default = (
+            "figures.backends.diffusers.DiffusersBackend"
+            if self.DIFFUSERS_MODEL_DIR
+            else "figures.backends.stylize.StylizeBackend"
+        )
+        return str(self._get("GENERATION_BACKEND", default))
+
+    @property
+    def DIFFUSERS_STEPS(self) -> int:
+        return int(self._get("DIFFUSERS_STEPS", 28))
+
+    @property
+    def DIFFUSERS_GUIDANCE(self) -> float:
+        return float(self._get("DIFFUSERS_GUIDANCE", 3.5))
+
+    @property
+    def DIFFUSERS_STRENGTH(self) -> float:
+        """img2img only: how far the render may move away from the photo (0..1)."""
+        return float(self._get("DIFFUSERS_STRENGTH", 0.65))
+
+    @property
+    def RENDER_SIZE(self) -> int:
+        return int(self._get("RENDER_SIZE", 1024))
+
+    @property
+    def RENDERS_PER_JOB(self) -> int:
+        return int(self._get("RENDERS_PER_JOB", 4))
+
+    @property
+    def DAILY_GENERATION_QUOTA(self) -> int:
+        """Generation jobs per account in any 24 hours."""
+        return int(self._get("DAILY_GENERATION_QUOTA", 12))
+
+    @property
+    def GENERATION_TIME_LIMIT(self) -> int:
+        """Seconds one generation job may run before it is stopped and failed."""
+        return int(self._get("GENERATION_TIME_LIMIT", 600))
+
+    @property
+    def GENERATION_QUEUE_TIMEOUT(self) -> int:
+        """Seconds a job may wait for a worker before the reaper fails it."""
+        return int(self._get("GENERATION_QUEUE_TIMEOUT", 3600))
+
+    @property
+    def GPU_QUEUE(self) -> str:
+        return str(self._get("GPU_QUEUE", "gpu"))
+
+    @property
+    def PRIVATE_STORAGE(self) -> str:
+        """Alias in settings.STORAGES for customer photos and renders."""
+        return str(self._get("PRIVATE_STORAGE", "minime_private"))
+
+    @property
+    def MAX_UPLOAD_BYTES(self) -> int:
+        return int(self._get("MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
+
+    @property
+    def MAX_UPLOAD_PIXELS(self) -> int:
+        return int(self._get("MAX_UPLOAD_PIXELS", 40_000_000))
+
+    @property
+    def MIN_PHOTO_SIDE(self) -> int:
+        return int(self._get("MIN_PHOTO_SIDE", 512))
+
+
+figures_settings = FiguresSettings()

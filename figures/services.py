@@ -1,0 +1,358 @@
+"""Figure-studio logic. Views, tasks and admin actions call these; they hold no logic."""
+
+import io
+import logging
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image
+
+from figures.backends import get_backend
+from figures.backends.base import GenerationError, Prompt, RenderInput, TransientGenerationError
+from figures.conf import figures_settings
+from figures.exceptions import (
+    DesignFrozen,
+    IllegalTransition,
+    JobAlreadyRunning,
+    PhotoMissing,
+    QuotaExceeded,
+)
+from figures.intake import PhotoRejected, photo_clean
+from figures.models import (
+    ACTIVE_JOB_STATUSES,
+    JOB_TRANSITIONS,
+    DesignStatus,
+    FigureDesign,
+    FigureEvent,
+    GenerationJob,
+    JobStatus,
+    Photo,
+    Render,
+)
+from figures.prompts import build_prompt
+from figures.selectors import generation_quota_remaining
+from privacy.models import Purpose
+from privacy.services import consent_require
+
+logger = logging.getLogger(__name__)
+
+DESIGN_FIELDS = ("name", "tagline", "accessories", "style", "box_theme")
+
+
+# --- Photos -------------------------------------------------------------------------------------
+
+
+def photo_create(*, owner: AbstractBaseUser, upload: UploadedFile) -> Photo:
+    """Validate, clean (no metadata) and store a selfie privately under a random name."""
+    consent_require(user=owner, purpose=Purpose.GENERATION)
+    max_bytes = figures_settings.MAX_UPLOAD_BYTES
+    if upload.size is not None and upload.size > max_bytes:
+        # Refuse before reading the whole file into memory.
+        raise PhotoRejected(
+            "too_large_bytes",
+            _("The file is too large (limit %(mb)d MB).") % {"mb": max_bytes // (1024 * 1024)},
+        )
+    data = upload.read(max_bytes + 1)
+    clean = photo_clean(
+        data,
+        max_bytes=max_bytes,
+        max_pixels=figures_settings.MAX_UPLOAD_PIXELS,
+        min_side=figures_settings.MIN_PHOTO_SIDE,
+    )
+    photo = Photo(
+        owner=owner,
+        width=clean.width,
+        height=clean.height,
+        face_box=list(clean.face_box),
+        sha256=clean.sha256,
+    )
+    photo.image.save("photo.jpg", ContentFile(clean.jpeg), save=False)
+    try:
+        photo.save()
+    except Exception:
+        photo.image.delete(save=False)  # no orphaned face on disk
+        raise
+    return photo
+
+
+# --- Designs ------------------------------------------------------------------------------------
+
+
+def _event(
+    *,
+    design: FigureDesign,
+    to_status: str,
+    from_status: str = "",
+    job: GenerationJob | None = None,
+    actor: AbstractBaseUser | None = None,
+    reason: str = "",
+) -> None:
+    FigureEvent.objects.create(
+        design=design,
+        job=job,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        reason=reason[:300],
+    )
+
+
+@transaction.atomic
+def design_create(
+    *,
+    owner: AbstractBaseUser,
+    photo: Photo,
+    name: str,
+    tagline: str,
+    accessories: list[str],
+    style: str,
+    box_theme: str,
+) -> FigureDesign:
+    if photo.owner_id != owner.pk:
+        raise PhotoMissing()
+    design = FigureDesign.objects.create(
+        owner=owner,
+        photo=photo,
+        name=name,
+        tagline=tagline,
+        accessories=accessories,
+        style=style,
+        box_theme=box_theme,
+    )
+    _event(design=design, to_status=DesignStatus.DRAFT, actor=owner, reason="created")
+    return design
+
+
+@transaction.atomic
+def design_revise(
+    *, design: FigureDesign, actor: AbstractBaseUser, changes: dict[str, Any]
+) -> FigureDesign:
+    """Apply tweaks. A draft changes in place; an approved design stays frozen and the
+    tweaks go into a new draft version of it."""
+    design = FigureDesign.objects.select_for_update().get(pk=design.pk)
+    unknown = set(changes) - set(DESIGN_FIELDS)
+    if unknown:
+        raise ValueError(f"Not design fields: {sorted(unknown)}")
+    if not design.is_frozen:
+        for field, value in changes.items():
+            setattr(design, field, value)
+        design.save()
+        return design
+    draft = design.next_versions.filter(status=DesignStatus.DRAFT).first()
+    if draft is not None:
+        # Tweaking an approved design again continues its open draft version.
+        return design_revise(design=draft, actor=actor, changes=changes)
+    new = FigureDesign.objects.create(
+        owner=design.owner,
+        photo=design.photo,
+        version=design.version + 1,
+        previous_version=design,
+        **{field: changes.get(field, getattr(design, field)) for field in DESIGN_FIELDS},
+    )
+    _event(design=new, to_status=DesignStatus.DRAFT, actor=actor, reason=f"new version of {design.pk}")
+    return new
+
+
+@transaction.atomic
+def render_approve(*, render: Render, actor: AbstractBaseUser) -> FigureDesign:
+    """Approve exactly one render: the design takes that job's fields and is frozen."""
+    job = GenerationJob.objects.get(pk=render.job_id)  # fresh: callers may hold a stale one
+    design = FigureDesign.objects.select_for_update().get(pk=job.design_id)
+    if design.is_frozen:
+        raise DesignFrozen()
+    if job.status != JobStatus.SUCCEEDED:
+        raise IllegalTransition(_("Only finished renders can be approved."))
+    for field in DESIGN_FIELDS:
+        setattr(design, field, job.params[field])
+    design.status = DesignStatus.APPROVED
+    design.approved_render = render
+    design.approved_at = timezone.now()
+    design.save()
+    _event(
+        design=design,
+        job=job,
+        from_status=DesignStatus.DRAFT,
+        to_status=DesignStatus.APPROVED,
+        actor=actor,
+        reason=f"approved render {render.index + 1}",
+    )
+    return design
+
+
+# --- Generation jobs ----------------------------------------------------------------------------
+
+
+def job_transition(
+    *, job: GenerationJob, to: str, actor: AbstractBaseUser | None = None, reason: str = ""
+) -> GenerationJob:
+    """The one way a job changes state: legal moves only, each one recorded."""
+    if to not in JOB_TRANSITIONS[job.status]:
+        raise IllegalTransition(f"job {job.pk}: {job.status} -> {to} is not allowed")
+    previous = job.status
+    now = timezone.now()
+    job.status = to
+    if to == JobStatus.RUNNING:
+        job.started_at = now
+    if to in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED):
+        job.finished_at = now
+    job.save()
+    _event(
+        design=job.design, job=job, from_status=previous, to_status=to, actor=actor, reason=reason
+    )
+    return job
+
+
+@transaction.atomic
+def generation_job_create(*, design: FigureDesign, actor: AbstractBaseUser) -> GenerationJob:
+    """Queue N renders of the design as it is now; the task is sent once this commits."""
+    from figures.tasks import enqueue_generation
+
+    consent_require(user=design.owner, purpose=Purpose.GENERATION)
+    design = FigureDesign.objects.select_for_update().get(pk=design.pk)
+    if design.is_frozen:
+        raise DesignFrozen()
+    if design.photo is None:
+        raise PhotoMissing()
+    if design.jobs.filter(status__in=ACTIVE_JOB_STATUSES).exists():
+        raise JobAlreadyRunning()
+    if generation_quota_remaining(owner=design.owner) <= 0:
+        raise QuotaExceeded()
+    prompt = build_prompt(style=design.style, accessories=design.accessories, tagline=design.tagline)
+    job = GenerationJob.objects.create(
+        design=design,
+        requested_by=actor,
+        params={field: getattr(design, field) for field in DESIGN_FIELDS},
+        prompt=prompt.positive,
+        negative_prompt=prompt.negative,
+        seeds=[secrets.randbelow(2**31) for _ in range(figures_settings.RENDERS_PER_JOB)],
+        backend=figures_settings.GENERATION_BACKEND,
+    )
+    _event(design=design, job=job, to_status=JobStatus.QUEUED, actor=actor, reason="requested")
+    transaction.on_commit(lambda: enqueue_generation(job_id=job.pk))
+    return job
+
+
+def _job_start(job_id: Any) -> GenerationJob | None:
+    """Lock the job and mark it running; None if there is nothing left to do."""
+    with transaction.atomic():
+        job = GenerationJob.objects.select_for_update().select_related("design").get(pk=job_id)
+        if job.status not in ACTIVE_JOB_STATUSES:
+            return None  # finished, failed or cancelled: a redelivery does nothing
+        if job.status == JobStatus.QUEUED:
+            job_transition(job=job, to=JobStatus.RUNNING, reason="worker picked it up")
+        job.attempts += 1
+        job.save(update_fields=["attempts"])
+        return job
+
+
+def job_run(*, job_id: Any) -> GenerationJob | None:
+    """Render whatever this job still lacks. Safe to run twice: existing slots are skipped."""
+    job = _job_start(job_id)
+    if job is None:
+        return None
+    photo = job.design.photo
+    if photo is None:
+        return job_fail(job_id=job.pk, message=str(PhotoMissing.default_message))
+    backend = get_backend()
+    steps = backend.steps_per_render()
+    total = steps * len(job.seeds)
+    done_slots = set(job.renders.values_list("index", flat=True))
+    GenerationJob.objects.filter(pk=job.pk).update(
+        progress_total=total, progress_step=steps * len(done_slots)
+    )
+    with photo.image.open("rb") as fh:
+        source = Image.open(fh)
+        source.load()
+    source = source.convert("RGB")
+    prompt = Prompt(positive=job.prompt, negative=job.negative_prompt)
+    size = figures_settings.RENDER_SIZE
+    try:
+        for index, seed in enumerate(job.seeds):
+            if index in done_slots:
+                continue
+            offset = steps * index
+
+            def on_progress(step: int, _total: int, offset: int = offset) -> None:
+                GenerationJob.objects.filter(pk=job.pk).update(progress_step=offset + step)
+
+            image = backend.render(
+                RenderInput(
+                    photo=source,
+                    face_box=tuple(photo.face_box) if photo.face_box else None,  # type: ignore[arg-type]
+                    prompt=prompt,
+                    style=job.params["style"],
+                    seed=int(seed),
+                    size=size,
+                ),
+                on_progress=on_progress,
+            )
+            _render_store(job=job, index=index, seed=int(seed), image=image)
+    except TransientGenerationError:
+        raise  # the task decides whether to retry
+    except GenerationError as exc:
+        logger.warning("generation job %s failed: %s", job.pk, exc)
+        return job_fail(job_id=job.pk, message=exc.user_message)
+    with transaction.atomic():
+        job = GenerationJob.objects.select_for_update().select_related("design").get(pk=job.pk)
+        if job.status == JobStatus.RUNNING:
+            job.progress_step = total
+            job.save(update_fields=["progress_step"])
+            job_transition(job=job, to=JobStatus.SUCCEEDED, reason=f"{len(job.seeds)} renders")
+    return job
+
+
+def _render_store(*, job: GenerationJob, index: int, seed: int, image: Image.Image) -> None:
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, format="PNG", compress_level=1)
+    render = Render(job=job, index=index, seed=seed, width=image.width, height=image.height)
+    render.image.save("render.png", ContentFile(buffer.getvalue()), save=False)
+    try:
+        with transaction.atomic():
+            render.save()
+    except IntegrityError:
+        # Another delivery of this job stored the slot first; keep theirs.
+        render.image.delete(save=False)
+
+
+def job_fail(*, job_id: Any, message: str) -> GenerationJob | None:
+    with transaction.atomic():
+        job = GenerationJob.objects.select_for_update().select_related("design").get(pk=job_id)
+        if job.status not in ACTIVE_JOB_STATUSES:
+            return job
+        job.error_message = message[:300]
+        job.save(update_fields=["error_message"])
+        return job_transition(job=job, to=JobStatus.FAILED, reason=message)
+
+
+def job_cancel(*, job: GenerationJob, actor: AbstractBaseUser | None, reason: str) -> GenerationJob:
+    with transaction.atomic():
+        job = GenerationJob.objects.select_for_update().select_related("design").get(pk=job.pk)
+        return job_transition(job=job, to=JobStatus.CANCELLED, actor=actor, reason=reason)
+
+
+def job_reap_stuck(*, now: Any = None) -> int:
+    """Fail jobs whose worker died or never came, so no page waits on 'running' forever."""
+    now = now or timezone.now()
+    grace = timedelta(seconds=60)
+    running_cutoff = now - timedelta(seconds=figures_settings.GENERATION_TIME_LIMIT) - grace
+    queued_cutoff = now - timedelta(seconds=figures_settings.GENERATION_QUEUE_TIMEOUT)
+    stuck = list(
+        GenerationJob.objects.filter(status=JobStatus.RUNNING, started_at__lt=running_cutoff)
+        .values_list("pk", flat=True)
+    ) + list(
+        GenerationJob.objects.filter(status=JobStatus.QUEUED, created_at__lt=queued_cutoff)
+        .values_list("pk", flat=True)
+    )
+    for job_id in stuck:
+        job_fail(
+            job_id=job_id,
+            message=_("Generating took too long and was stopped. Please try again."),
+        )
+    return len(stuck)

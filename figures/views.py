@@ -1,0 +1,171 @@
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import Storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from figures import selectors, services
+from figures.exceptions import FigureError
+from figures.forms import DesignFieldsForm, NewDesignForm
+from figures.intake import PhotoRejected
+from figures.models import FigureDesign, GenerationJob
+from privacy.decorators import generation_consent_required
+from privacy.exceptions import ConsentRequired
+
+
+@login_required
+@require_GET
+def studio(request: HttpRequest) -> HttpResponse:
+    designs = selectors.designs_of(owner=request.user).select_related("approved_render")
+    return render(request, "figures/studio.html", {"designs": designs})
+
+
+@login_required
+@generation_consent_required
+@require_http_methods(["GET", "POST"])
+def design_new(request: HttpRequest) -> HttpResponse:
+    form = NewDesignForm(request.POST or None, request.FILES or None, owner=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                photo = form.cleaned_data["existing_photo"] or services.photo_create(
+                    owner=request.user, upload=form.cleaned_data["photo"]
+                )
+            except PhotoRejected as exc:
+                form.add_error("photo", exc.message)
+            except ConsentRequired:
+                return HttpResponse(status=403)
+            else:
+                design = services.design_create(
+                    owner=request.user, photo=photo, **form.design_fields()
+                )
+                _start_generation(request, design)
+                return redirect("figures:design", design_id=design.pk)
+        # 400 keeps the typed fields in the re-rendered form; nothing stored is touched.
+        return render(request, "figures/design_new.html", {"form": form}, status=400)
+    return render(request, "figures/design_new.html", {"form": form})
+
+
+def _start_generation(request: HttpRequest, design: FigureDesign) -> GenerationJob | None:
+    try:
+        return services.generation_job_create(design=design, actor=request.user)
+    except FigureError as exc:
+        messages.error(request, exc.message)
+        return None
+
+
+def _design_context(design: FigureDesign) -> dict[str, object]:
+    jobs = list(design.jobs.prefetch_related("renders").order_by("-created_at"))
+    return {
+        "design": design,
+        "jobs": jobs,
+        "latest_job": jobs[0] if jobs else None,
+        "tweak_form": DesignFieldsForm(
+            initial=DesignFieldsForm.initial_from(
+                {f: getattr(design, f) for f in services.DESIGN_FIELDS}
+            )
+        ),
+        "next_versions": design.next_versions.all(),
+    }
+
+
+@login_required
+@require_GET
+def design_detail(request: HttpRequest, design_id: UUID) -> HttpResponse:
+    design = get_object_or_404(selectors.designs_of(owner=request.user), pk=design_id)
+    context = _design_context(design)
+    context["quota_remaining"] = selectors.generation_quota_remaining(owner=request.user)
+    return render(request, "figures/design_detail.html", context)
+
+
+@login_required
+@require_GET
+def design_status(request: HttpRequest, design_id: UUID) -> JsonResponse:
+    """Polled by the design page for live progress."""
+    design = get_object_or_404(selectors.designs_of(owner=request.user), pk=design_id)
+    job = selectors.design_latest_job(design=design)
+    if job is None:
+        return JsonResponse({"status": None})
+    return JsonResponse(
+        {
+            "job": str(job.pk),
+            "status": job.status,
+            "status_label": job.get_status_display(),
+            "step": job.progress_step,
+            "total": job.progress_total,
+            "percent": job.progress_percent,
+            "error": job.error_message,
+            "renders": [
+                reverse("figures:render_image", args=[r.pk]) for r in job.renders.order_by("index")
+            ],
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@login_required
+@generation_consent_required
+@require_POST
+def design_generate(request: HttpRequest, design_id: UUID) -> HttpResponse:
+    """Regenerate: new seeds, optionally with tweaks. Approved designs get a new version."""
+    design = get_object_or_404(selectors.designs_of(owner=request.user), pk=design_id)
+    form = DesignFieldsForm(request.POST)
+    if not form.is_valid():
+        context = _design_context(design) | {"tweak_form": form}
+        return render(request, "figures/design_detail.html", context, status=400)
+    target = services.design_revise(design=design, actor=request.user, changes=form.design_fields())
+    try:
+        services.generation_job_create(design=target, actor=request.user)
+    except FigureError as exc:
+        messages.error(request, exc.message)
+        if target.pk == design.pk:
+            context = _design_context(target) | {"tweak_form": form}
+            return render(request, "figures/design_detail.html", context, status=409)
+    return redirect("figures:design", design_id=target.pk)
+
+
+@login_required
+@require_POST
+def render_approve(request: HttpRequest, render_id: UUID) -> HttpResponse:
+    render_obj = get_object_or_404(
+        selectors.renders_of(owner=request.user).select_related("job"), pk=render_id
+    )
+    try:
+        design = services.render_approve(render=render_obj, actor=request.user)
+    except FigureError as exc:
+        messages.error(request, exc.message)
+        design = render_obj.job.design
+        return render(request, "figures/design_detail.html", _design_context(design), status=409)
+    messages.success(request, _("Approved! Your figure design is ready."))
+    return redirect("figures:design", design_id=design.pk)
+
+
+def _private_file(storage_file: object, content_type: str) -> FileResponse:
+    field_file = storage_file
+    storage: Storage = field_file.storage  # type: ignore[attr-defined]
+    name: str = field_file.name  # type: ignore[attr-defined]
+    if not name or not storage.exists(name):
+        raise Http404
+    response = FileResponse(storage.open(name, "rb"), content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_GET
+def photo_image(request: HttpRequest, photo_id: UUID) -> FileResponse:
+    photo = get_object_or_404(selectors.photos_of(owner=request.user), pk=photo_id)
+    return _private_file(photo.image, "image/jpeg")
+
+
+@login_required
+@require_GET
+def render_image(request: HttpRequest, render_id: UUID) -> FileResponse:
+    render_obj = get_object_or_404(selectors.renders_of(owner=request.user), pk=render_id)
+    return _private_file(render_obj.image, "image/png")

@@ -1,0 +1,33 @@
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+
+from privacy.models import ConsentRecord, Purpose
+from privacy.selectors import consent_is_active, policy_current
+
+
+def consent_record(
+    *, user: AbstractBaseUser, purpose: str, granted: bool, method: str
+) -> ConsentRecord:
+    """Append one decision for the policy version in force now."""
+    policy = policy_current(purpose=purpose)
+    return ConsentRecord.objects.create(
+        user=user, purpose=purpose, policy_version=policy.version, granted=granted, method=method
+    )
+
+
+@transaction.atomic
+def consent_form_submit(
+    *, user: AbstractBaseUser, generation: bool, training: bool, method: str
+) -> list[ConsentRecord]:
+    """Record each decision on the consent form (a declined opt-in is a decision too)."""
+    return [
+        consent_record(user=user, purpose=Purpose.GENERATION, granted=generation, method=method),
+        consent_record(user=user, purpose=Purpose.TRAINING, granted=training, method=method),
+    ]
+
+
+def consent_require(*, user: AbstractBaseUser, purpose: str) -> None:
+    from privacy.exceptions import ConsentRequired
+
+    if not consent_is_active(user=user, purpose=purpose):
+        raise ConsentRequired(purpose)

@@ -1,0 +1,93 @@
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from tests import factories
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_var_dir() -> Iterator[None]:
+    """Each test session has its own var/ folder (database, broker, private files)."""
+    var_dir = Path(settings.VAR_DIR)
+    Path(settings.PRIVATE_FILES_ROOT).mkdir(parents=True, exist_ok=True)
+    yield
+    if var_dir.name.startswith("session-"):
+        shutil.rmtree(var_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def user(db):  # type: ignore[no-untyped-def]
+    return factories.user_create()
+
+
+@pytest.fixture
+def user_client(client, user):  # type: ignore[no-untyped-def]
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+@pytest.fixture(scope="session")
+def django_subprocess_env(django_db_setup, django_db_blocker) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Environment for a child process (worker, web probe) that uses the test database."""
+    with django_db_blocker.unblock():
+        return _subprocess_env()
+
+
+def _subprocess_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings_test"
+    env["PYTHONUNBUFFERED"] = "1"
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        env["SQLITE_PATH"] = str(db["NAME"])  # the test database file, not the demo one
+    else:
+        env["DATABASE_URL"] = (
+            f"postgres://{db['USER'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+            f"/{db['NAME']}"
+        )
+    return env
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_subprocess_env, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """A real `celery worker` process consuming the default and gpu queues."""
+    from config.celery import app
+
+    env = django_subprocess_env
+    broker = settings.CELERY_BROKER_URL
+    if broker.startswith("sqla+sqlite:///"):
+        Path(broker.removeprefix("sqla+sqlite:///")).unlink(missing_ok=True)
+    else:
+        app.control.purge()
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable, "-m", "celery", "-A", "config", "worker",
+                "-Q", "default,gpu", "--concurrency", "1", "-l", "INFO",
+                "--without-gossip", "--without-mingle", "--without-heartbeat",
+            ],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while "ready." not in log.read_text():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"celery worker did not start:\n{log.read_text()[-4000:]}")
+        time.sleep(0.2)
+    yield proc
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
