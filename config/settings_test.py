@@ -10,7 +10,7 @@ os.environ.setdefault(
     str(Path(__file__).resolve().parent.parent / "var" / "test" / f"session-{os.getpid()}"),
 )
 
-from config.settings import *  # noqa: E402,F403
+from config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
 ACCOUNT_RATE_LIMITS = False

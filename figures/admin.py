@@ -9,7 +9,7 @@ class FigureEventInline(admin.TabularInline):
     can_delete = False
     readonly_fields = ["job", "from_status", "to_status", "actor", "reason", "created_at"]
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request, obj=None):
         return False
 
 
@@ -36,7 +36,7 @@ class FigureDesignAdmin(admin.ModelAdmin):
     exclude = ["photo"]
     inlines = [FigureEventInline]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False
 
 
@@ -46,7 +46,7 @@ class GenerationJobAdmin(admin.ModelAdmin):
     list_filter = ["status", "backend"]
     readonly_fields = [f.name for f in GenerationJob._meta.fields]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False
 
 
@@ -55,5 +55,5 @@ class RenderAdmin(admin.ModelAdmin):
     list_display = ["id", "job", "index", "seed", "created_at"]
     readonly_fields = [f.name for f in Render._meta.fields]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False

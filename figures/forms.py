@@ -2,10 +2,10 @@ import unicodedata
 from typing import Any
 
 from django import forms
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.utils.translation import gettext_lazy as _
 
 from figures.models import BoxTheme, Photo, Style
+from privacy.typing import Account
 
 MAX_ACCESSORIES = 4
 
@@ -71,7 +71,9 @@ class NewDesignForm(DesignFieldsForm):
         label=_("Your photo"),
         required=False,
         help_text=_("JPEG, PNG or WebP, one face, at least 512 pixels on the short side."),
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/heic"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp,image/heic"}
+        ),
     )
     existing_photo = forms.ModelChoiceField(
         label=_("…or one of your earlier photos"),
@@ -82,7 +84,7 @@ class NewDesignForm(DesignFieldsForm):
 
     field_order = ["photo", "existing_photo"]
 
-    def __init__(self, *args: Any, owner: AbstractBaseUser, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, owner: Account, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Only the owner's photos are valid choices: another account's id is rejected.
         self.fields["existing_photo"].queryset = Photo.objects.filter(owner=owner)  # type: ignore[attr-defined]

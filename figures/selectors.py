@@ -1,37 +1,37 @@
 from datetime import timedelta
 
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from figures.conf import figures_settings
 from figures.models import FigureDesign, GenerationJob, Photo, Render
+from privacy.typing import Account
 
 # Every read of customer data goes through these owner-scoped querysets.
 
 
-def photos_of(*, owner: AbstractBaseUser) -> QuerySet[Photo]:
+def photos_of(*, owner: Account) -> QuerySet[Photo]:
     return Photo.objects.filter(owner=owner)
 
 
-def designs_of(*, owner: AbstractBaseUser) -> QuerySet[FigureDesign]:
+def designs_of(*, owner: Account) -> QuerySet[FigureDesign]:
     return FigureDesign.objects.filter(owner=owner)
 
 
-def renders_of(*, owner: AbstractBaseUser) -> QuerySet[Render]:
+def renders_of(*, owner: Account) -> QuerySet[Render]:
     return Render.objects.filter(job__design__owner=owner)
 
 
-def jobs_of(*, owner: AbstractBaseUser) -> QuerySet[GenerationJob]:
+def jobs_of(*, owner: Account) -> QuerySet[GenerationJob]:
     return GenerationJob.objects.filter(design__owner=owner)
 
 
-def generation_jobs_used_today(*, owner: AbstractBaseUser) -> int:
+def generation_jobs_used_today(*, owner: Account) -> int:
     since = timezone.now() - timedelta(hours=24)
     return jobs_of(owner=owner).filter(created_at__gte=since).count()
 
 
-def generation_quota_remaining(*, owner: AbstractBaseUser) -> int:
+def generation_quota_remaining(*, owner: Account) -> int:
     used = generation_jobs_used_today(owner=owner)
     return max(0, figures_settings.DAILY_GENERATION_QUOTA - used)
 

@@ -6,12 +6,12 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from PIL import Image
 
 from figures.backends import get_backend
@@ -40,6 +40,7 @@ from figures.prompts import build_prompt
 from figures.selectors import generation_quota_remaining
 from privacy.models import Purpose
 from privacy.services import consent_require
+from privacy.typing import Account
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ DESIGN_FIELDS = ("name", "tagline", "accessories", "style", "box_theme")
 # --- Photos -------------------------------------------------------------------------------------
 
 
-def photo_create(*, owner: AbstractBaseUser, upload: UploadedFile) -> Photo:
+def photo_create(*, owner: Account, upload: UploadedFile) -> Photo:
     """Validate, clean (no metadata) and store a selfie privately under a random name."""
     consent_require(user=owner, purpose=Purpose.GENERATION)
     max_bytes = figures_settings.MAX_UPLOAD_BYTES
@@ -91,7 +92,7 @@ def _event(
     to_status: str,
     from_status: str = "",
     job: GenerationJob | None = None,
-    actor: AbstractBaseUser | None = None,
+    actor: Account | None = None,
     reason: str = "",
 ) -> None:
     FigureEvent.objects.create(
@@ -107,7 +108,7 @@ def _event(
 @transaction.atomic
 def design_create(
     *,
-    owner: AbstractBaseUser,
+    owner: Account,
     photo: Photo,
     name: str,
     tagline: str,
@@ -131,9 +132,7 @@ def design_create(
 
 
 @transaction.atomic
-def design_revise(
-    *, design: FigureDesign, actor: AbstractBaseUser, changes: dict[str, Any]
-) -> FigureDesign:
+def design_revise(*, design: FigureDesign, actor: Account, changes: dict[str, Any]) -> FigureDesign:
     """Apply tweaks. A draft changes in place; an approved design stays frozen and the
     tweaks go into a new draft version of it."""
     design = FigureDesign.objects.select_for_update().get(pk=design.pk)
@@ -156,12 +155,14 @@ def design_revise(
         previous_version=design,
         **{field: changes.get(field, getattr(design, field)) for field in DESIGN_FIELDS},
     )
-    _event(design=new, to_status=DesignStatus.DRAFT, actor=actor, reason=f"new version of {design.pk}")
+    _event(
+        design=new, to_status=DesignStatus.DRAFT, actor=actor, reason=f"new version of {design.pk}"
+    )
     return new
 
 
 @transaction.atomic
-def render_approve(*, render: Render, actor: AbstractBaseUser) -> FigureDesign:
+def render_approve(*, render: Render, actor: Account) -> FigureDesign:
     """Approve exactly one render: the design takes that job's fields and is frozen."""
     job = GenerationJob.objects.get(pk=render.job_id)  # fresh: callers may hold a stale one
     design = FigureDesign.objects.select_for_update().get(pk=job.design_id)
@@ -190,7 +191,7 @@ def render_approve(*, render: Render, actor: AbstractBaseUser) -> FigureDesign:
 
 
 def job_transition(
-    *, job: GenerationJob, to: str, actor: AbstractBaseUser | None = None, reason: str = ""
+    *, job: GenerationJob, to: str, actor: Account | None = None, reason: str = ""
 ) -> GenerationJob:
     """The one way a job changes state: legal moves only, each one recorded."""
     if to not in JOB_TRANSITIONS[job.status]:
@@ -210,7 +211,7 @@ def job_transition(
 
 
 @transaction.atomic
-def generation_job_create(*, design: FigureDesign, actor: AbstractBaseUser) -> GenerationJob:
+def generation_job_create(*, design: FigureDesign, actor: Account) -> GenerationJob:
     """Queue N renders of the design as it is now; the task is sent once this commits."""
     from figures.tasks import enqueue_generation
 
@@ -224,7 +225,9 @@ def generation_job_create(*, design: FigureDesign, actor: AbstractBaseUser) -> G
         raise JobAlreadyRunning()
     if generation_quota_remaining(owner=design.owner) <= 0:
         raise QuotaExceeded()
-    prompt = build_prompt(style=design.style, accessories=design.accessories, tagline=design.tagline)
+    prompt = build_prompt(
+        style=design.style, accessories=design.accessories, tagline=design.tagline
+    )
     job = GenerationJob.objects.create(
         design=design,
         requested_by=actor,
@@ -239,12 +242,23 @@ def generation_job_create(*, design: FigureDesign, actor: AbstractBaseUser) -> G
     return job
 
 
+# A job whose worker keeps dying (e.g. killed for memory) is redelivered; stop after this many.
+MAX_JOB_ATTEMPTS = 5
+
+
 def _job_start(job_id: Any) -> GenerationJob | None:
     """Lock the job and mark it running; None if there is nothing left to do."""
     with transaction.atomic():
         job = GenerationJob.objects.select_for_update().select_related("design").get(pk=job_id)
         if job.status not in ACTIVE_JOB_STATUSES:
             return None  # finished, failed or cancelled: a redelivery does nothing
+        if job.attempts >= MAX_JOB_ATTEMPTS:
+            job.error_message = gettext_noop(
+                "Something went wrong while generating your figure. Please try again."
+            )
+            job.save(update_fields=["error_message"])
+            job_transition(job=job, to=JobStatus.FAILED, reason="too many attempts")
+            return None
         if job.status == JobStatus.QUEUED:
             job_transition(job=job, to=JobStatus.RUNNING, reason="worker picked it up")
         job.attempts += 1
@@ -267,10 +281,9 @@ def job_run(*, job_id: Any) -> GenerationJob | None:
     GenerationJob.objects.filter(pk=job.pk).update(
         progress_total=total, progress_step=steps * len(done_slots)
     )
-    with photo.image.open("rb") as fh:
-        source = Image.open(fh)
-        source.load()
-    source = source.convert("RGB")
+    with photo.image.open("rb") as fh, Image.open(fh) as opened:
+        source = opened.convert("RGB")
+    job_pk = job.pk
     prompt = Prompt(positive=job.prompt, negative=job.negative_prompt)
     size = figures_settings.RENDER_SIZE
     try:
@@ -280,12 +293,12 @@ def job_run(*, job_id: Any) -> GenerationJob | None:
             offset = steps * index
 
             def on_progress(step: int, _total: int, offset: int = offset) -> None:
-                GenerationJob.objects.filter(pk=job.pk).update(progress_step=offset + step)
+                GenerationJob.objects.filter(pk=job_pk).update(progress_step=offset + step)
 
             image = backend.render(
                 RenderInput(
                     photo=source,
-                    face_box=tuple(photo.face_box) if photo.face_box else None,  # type: ignore[arg-type]
+                    face_box=_face_box(photo.face_box),
                     prompt=prompt,
                     style=job.params["style"],
                     seed=int(seed),
@@ -306,6 +319,13 @@ def job_run(*, job_id: Any) -> GenerationJob | None:
             job.save(update_fields=["progress_step"])
             job_transition(job=job, to=JobStatus.SUCCEEDED, reason=f"{len(job.seeds)} renders")
     return job
+
+
+def _face_box(value: Any) -> tuple[int, int, int, int] | None:
+    if not value:
+        return None
+    x, y, w, h = (int(v) for v in value)
+    return (x, y, w, h)
 
 
 def _render_store(*, job: GenerationJob, index: int, seed: int, image: Image.Image) -> None:
@@ -331,7 +351,7 @@ def job_fail(*, job_id: Any, message: str) -> GenerationJob | None:
         return job_transition(job=job, to=JobStatus.FAILED, reason=message)
 
 
-def job_cancel(*, job: GenerationJob, actor: AbstractBaseUser | None, reason: str) -> GenerationJob:
+def job_cancel(*, job: GenerationJob, actor: Account | None, reason: str) -> GenerationJob:
     with transaction.atomic():
         job = GenerationJob.objects.select_for_update().select_related("design").get(pk=job.pk)
         return job_transition(job=job, to=JobStatus.CANCELLED, actor=actor, reason=reason)
@@ -344,11 +364,13 @@ def job_reap_stuck(*, now: Any = None) -> int:
     running_cutoff = now - timedelta(seconds=figures_settings.GENERATION_TIME_LIMIT) - grace
     queued_cutoff = now - timedelta(seconds=figures_settings.GENERATION_QUEUE_TIMEOUT)
     stuck = list(
-        GenerationJob.objects.filter(status=JobStatus.RUNNING, started_at__lt=running_cutoff)
-        .values_list("pk", flat=True)
+        GenerationJob.objects.filter(
+            status=JobStatus.RUNNING, started_at__lt=running_cutoff
+        ).values_list("pk", flat=True)
     ) + list(
-        GenerationJob.objects.filter(status=JobStatus.QUEUED, created_at__lt=queued_cutoff)
-        .values_list("pk", flat=True)
+        GenerationJob.objects.filter(
+            status=JobStatus.QUEUED, created_at__lt=queued_cutoff
+        ).values_list("pk", flat=True)
     )
     for job_id in stuck:
         job_fail(

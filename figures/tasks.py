@@ -7,6 +7,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import OperationalError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from figures import services
 from figures.backends.base import TransientGenerationError
@@ -21,7 +22,7 @@ def enqueue_generation(*, job_id: Any) -> None:
     """Send a job to the GPU queue with its time limits (called on commit)."""
     limit = figures_settings.GENERATION_TIME_LIMIT
     generate_renders.apply_async(
-        args=[str(job_id)],
+        args=(str(job_id),),
         queue=figures_settings.GPU_QUEUE,
         soft_time_limit=limit,
         time_limit=limit + 30,
@@ -52,6 +53,16 @@ def generate_renders(self: Any, job_id: str) -> None:
             services.job_fail(job_id=job_id, message=message)
             return
         raise self.retry(exc=exc, countdown=2 ** (self.request.retries + 1)) from exc
+    except Exception:
+        # A bug, not the customer's fault: fail now (with a retry button) instead of leaving
+        # the page on "running" until the reaper comes; Celery still logs the traceback.
+        services.job_fail(
+            job_id=job_id,
+            message=gettext_noop(
+                "Something went wrong while generating your figure. Please try again."
+            ),
+        )
+        raise
 
 
 @shared_task(name="figures.reap_stuck_jobs")

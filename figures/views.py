@@ -3,7 +3,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import Storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,11 +16,12 @@ from figures.intake import PhotoRejected
 from figures.models import FigureDesign, GenerationJob
 from privacy.decorators import generation_consent_required
 from privacy.exceptions import ConsentRequired
+from privacy.typing import AuthenticatedRequest
 
 
 @login_required
 @require_GET
-def studio(request: HttpRequest) -> HttpResponse:
+def studio(request: AuthenticatedRequest) -> HttpResponse:
     designs = selectors.designs_of(owner=request.user).select_related("approved_render")
     return render(request, "figures/studio.html", {"designs": designs})
 
@@ -28,7 +29,7 @@ def studio(request: HttpRequest) -> HttpResponse:
 @login_required
 @generation_consent_required
 @require_http_methods(["GET", "POST"])
-def design_new(request: HttpRequest) -> HttpResponse:
+def design_new(request: AuthenticatedRequest) -> HttpResponse:
     form = NewDesignForm(request.POST or None, request.FILES or None, owner=request.user)
     if request.method == "POST":
         if form.is_valid():
@@ -51,7 +52,7 @@ def design_new(request: HttpRequest) -> HttpResponse:
     return render(request, "figures/design_new.html", {"form": form})
 
 
-def _start_generation(request: HttpRequest, design: FigureDesign) -> GenerationJob | None:
+def _start_generation(request: AuthenticatedRequest, design: FigureDesign) -> GenerationJob | None:
     try:
         return services.generation_job_create(design=design, actor=request.user)
     except FigureError as exc:
@@ -76,7 +77,7 @@ def _design_context(design: FigureDesign) -> dict[str, object]:
 
 @login_required
 @require_GET
-def design_detail(request: HttpRequest, design_id: UUID) -> HttpResponse:
+def design_detail(request: AuthenticatedRequest, design_id: UUID) -> HttpResponse:
     design = get_object_or_404(selectors.designs_of(owner=request.user), pk=design_id)
     context = _design_context(design)
     context["quota_remaining"] = selectors.generation_quota_remaining(owner=request.user)
@@ -85,7 +86,7 @@ def design_detail(request: HttpRequest, design_id: UUID) -> HttpResponse:
 
 @login_required
 @require_GET
-def design_status(request: HttpRequest, design_id: UUID) -> JsonResponse:
+def design_status(request: AuthenticatedRequest, design_id: UUID) -> JsonResponse:
     """Polled by the design page for live progress."""
     design = get_object_or_404(selectors.designs_of(owner=request.user), pk=design_id)
     job = selectors.design_latest_job(design=design)
@@ -99,7 +100,7 @@ def design_status(request: HttpRequest, design_id: UUID) -> JsonResponse:
             "step": job.progress_step,
             "total": job.progress_total,
             "percent": job.progress_percent,
-            "error": job.error_message,
+            "error": _(job.error_message) if job.error_message else "",
             "renders": [
                 reverse("figures:render_image", args=[r.pk]) for r in job.renders.order_by("index")
             ],
@@ -111,7 +112,7 @@ def design_status(request: HttpRequest, design_id: UUID) -> JsonResponse:
 @login_required
 @generation_consent_required
 @require_POST
-def design_generate(request: HttpRequest, design_id: UUID) -> HttpResponse:
+def design_generate(request: AuthenticatedRequest, design_id: UUID) -> HttpResponse:
     """Regenerate: new seeds, optionally with tweaks. Approved designs get a new version."""
     design = get_object_or_404(selectors.designs_of(owner=request.user), pk=design_id)
     form = DesignFieldsForm(request.POST)
@@ -131,7 +132,7 @@ def design_generate(request: HttpRequest, design_id: UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def render_approve(request: HttpRequest, render_id: UUID) -> HttpResponse:
+def render_approve(request: AuthenticatedRequest, render_id: UUID) -> HttpResponse:
     render_obj = get_object_or_404(
         selectors.renders_of(owner=request.user).select_related("job"), pk=render_id
     )
@@ -159,13 +160,13 @@ def _private_file(storage_file: object, content_type: str) -> FileResponse:
 
 @login_required
 @require_GET
-def photo_image(request: HttpRequest, photo_id: UUID) -> FileResponse:
+def photo_image(request: AuthenticatedRequest, photo_id: UUID) -> FileResponse:
     photo = get_object_or_404(selectors.photos_of(owner=request.user), pk=photo_id)
     return _private_file(photo.image, "image/jpeg")
 
 
 @login_required
 @require_GET
-def render_image(request: HttpRequest, render_id: UUID) -> FileResponse:
+def render_image(request: AuthenticatedRequest, render_id: UUID) -> FileResponse:
     render_obj = get_object_or_404(selectors.renders_of(owner=request.user), pk=render_id)
     return _private_file(render_obj.image, "image/png")

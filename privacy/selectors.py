@@ -1,8 +1,8 @@
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone, translation
 
 from privacy.models import ConsentRecord, PolicyDocument
+from privacy.typing import Account
 
 
 def policy_current(*, purpose: str, language: str | None = None) -> PolicyDocument:
@@ -16,11 +16,15 @@ def policy_current(*, purpose: str, language: str | None = None) -> PolicyDocume
     return in_version.filter(language=language).first() or in_version.get(language="en")
 
 
-def consent_latest(*, user: AbstractBaseUser, purpose: str) -> ConsentRecord | None:
-    return ConsentRecord.objects.filter(user=user, purpose=purpose).order_by("-created_at", "-id").first()
+def consent_latest(*, user: Account, purpose: str) -> ConsentRecord | None:
+    return (
+        ConsentRecord.objects.filter(user=user, purpose=purpose)
+        .order_by("-created_at", "-id")
+        .first()
+    )
 
 
-def consent_is_active(*, user: AbstractBaseUser | AnonymousUser, purpose: str) -> bool:
+def consent_is_active(*, user: Account | AnonymousUser, purpose: str) -> bool:
     """Granted, and for the policy version in force now: a new version asks again."""
     if not user.is_authenticated:
         return False

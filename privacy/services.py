@@ -1,13 +1,11 @@
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 
 from privacy.models import ConsentRecord, Purpose
 from privacy.selectors import consent_is_active, policy_current
+from privacy.typing import Account
 
 
-def consent_record(
-    *, user: AbstractBaseUser, purpose: str, granted: bool, method: str
-) -> ConsentRecord:
+def consent_record(*, user: Account, purpose: str, granted: bool, method: str) -> ConsentRecord:
     """Append one decision for the policy version in force now."""
     policy = policy_current(purpose=purpose)
     return ConsentRecord.objects.create(
@@ -17,7 +15,7 @@ def consent_record(
 
 @transaction.atomic
 def consent_form_submit(
-    *, user: AbstractBaseUser, generation: bool, training: bool, method: str
+    *, user: Account, generation: bool, training: bool, method: str
 ) -> list[ConsentRecord]:
     """Record each decision on the consent form (a declined opt-in is a decision too)."""
     return [
@@ -26,7 +24,7 @@ def consent_form_submit(
     ]
 
 
-def consent_require(*, user: AbstractBaseUser, purpose: str) -> None:
+def consent_require(*, user: Account, purpose: str) -> None:
     from privacy.exceptions import ConsentRequired
 
     if not consent_is_active(user=user, purpose=purpose):

@@ -11,6 +11,7 @@ from privacy.forms import ConsentForm
 from privacy.models import ConsentMethod, Purpose
 from privacy.selectors import consent_is_active, policy_current
 from privacy.services import consent_form_submit
+from privacy.typing import AuthenticatedRequest
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -24,7 +25,7 @@ def _safe_next(request: HttpRequest) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def consent(request: HttpRequest) -> HttpResponse:
+def consent(request: AuthenticatedRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = ConsentForm(request.POST)
@@ -46,9 +47,7 @@ def consent(request: HttpRequest) -> HttpResponse:
         "next": _safe_next(request),
         "generation_policy": policy_current(purpose=Purpose.GENERATION),
         "training_policy": policy_current(purpose=Purpose.TRAINING),
-        "has_generation_consent": consent_is_active(
-            user=request.user, purpose=Purpose.GENERATION
-        ),
+        "has_generation_consent": consent_is_active(user=request.user, purpose=Purpose.GENERATION),
         "photo_retention_days": privacy_settings.PHOTO_RETENTION_DAYS,
         "render_retention_days": privacy_settings.UNAPPROVED_RENDER_RETENTION_DAYS,
     }

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 from tests import factories
 
@@ -19,25 +20,33 @@ def _session_var_dir() -> Iterator[None]:
     """Each test session has its own var/ folder (database, broker, private files)."""
     var_dir = Path(settings.VAR_DIR)
     Path(settings.PRIVATE_FILES_ROOT).mkdir(parents=True, exist_ok=True)
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
     yield
     if var_dir.name.startswith("session-"):
         shutil.rmtree(var_dir, ignore_errors=True)
 
 
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """A German request must not leave German active for the next test."""
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
-def user(db):  # type: ignore[no-untyped-def]
+def user(db):
     return factories.user_create()
 
 
 @pytest.fixture
-def user_client(client, user):  # type: ignore[no-untyped-def]
+def user_client(client, user):
     client.force_login(user)
     client.user = user
     return client
 
 
 @pytest.fixture(scope="session")
-def django_subprocess_env(django_db_setup, django_db_blocker) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def django_subprocess_env(django_db_setup, django_db_blocker) -> dict[str, str]:
     """Environment for a child process (worker, web probe) that uses the test database."""
     with django_db_blocker.unblock():
         return _subprocess_env()
@@ -59,7 +68,7 @@ def _subprocess_env() -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def celery_worker_process(django_subprocess_env, tmp_path_factory):  # type: ignore[no-untyped-def]
+def celery_worker_process(django_subprocess_env, tmp_path_factory):
     """A real `celery worker` process consuming the default and gpu queues."""
     from config.celery import app
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext_noop
 from PIL import Image
 
 from figures.backends.base import GenerationError, ProgressCallback, RenderInput
@@ -23,14 +24,17 @@ from figures.conf import figures_settings
 
 logger = logging.getLogger(__name__)
 
-NOT_SET_UP_MESSAGE = (
+# Stored in English on the job (the worker knows no customer language); translated on display.
+NOT_SET_UP_MESSAGE = gettext_noop(
     "The figure generator is not set up yet (model folder missing). Please try again later."
 )
-UNSUPPORTED_MESSAGE = (
+UNSUPPORTED_MESSAGE = gettext_noop(
     "The figure generator is misconfigured (unsupported model type). Please try again later."
 )
-LOAD_FAILED_MESSAGE = "The figure generator could not be started. Please try again later."
-OUT_OF_MEMORY_MESSAGE = (
+LOAD_FAILED_MESSAGE = gettext_noop(
+    "The figure generator could not be started. Please try again later."
+)
+OUT_OF_MEMORY_MESSAGE = gettext_noop(
     "The generator ran out of GPU memory while creating your figure. Please try again later."
 )
 

@@ -131,14 +131,13 @@ def test_new_customer_signs_up_generates_and_approves_a_figure(
         expect(figure.locator(".ai-label")).to_have_text("AI-generated")
         expect(figure.locator("img")).to_be_visible()
         page.wait_for_function(
-            "img => img.complete && img.naturalWidth > 0", arg=figure.locator("img").element_handle()
+            "img => img.complete && img.naturalWidth > 0",
+            arg=figure.locator("img").element_handle(),
         )
     page.unroute_all(behavior="wait")
 
     # The status JSON: steps only ever go up, and the job ends with step == total.
-    final = page.evaluate(
-        "url => fetch(url, {cache: 'no-store'}).then(r => r.json())", status_url
-    )
+    final = page.evaluate("url => fetch(url, {cache: 'no-store'}).then(r => r.json())", status_url)
     assert final["status"] == JobStatus.SUCCEEDED, final
     assert final["total"] and final["step"] == final["total"]
     assert final["percent"] == 100
@@ -151,7 +150,9 @@ def test_new_customer_signs_up_generates_and_approves_a_figure(
         assert status_payloads[-1]["status"] == JobStatus.SUCCEEDED, status_payloads[-1]
         assert status_payloads[-1]["step"] == status_payloads[-1]["total"] > 0
         assert len(status_payloads[-1]["renders"]) == 4
-    print(f"progress box shown: {progress_seen}; status polls: {[(p['status'], p['step'], p['total']) for p in status_payloads]}")
+    print(
+        f"progress box shown: {progress_seen}; status polls: {[(p['status'], p['step'], p['total']) for p in status_payloads]}"
+    )
 
     # The name exactly as typed, umlauts and all.
     heading = page.locator("h1").first
@@ -172,6 +173,9 @@ def test_new_customer_signs_up_generates_and_approves_a_figure(
     assert design.approved_render is not None
     assert design.approved_render.index == 1
 
-    for target in (ROOT / "test-artifacts" / "studio-approved.png", Path("/tmp/studio-approved.png")):
+    for target in (
+        ROOT / "test-artifacts" / "studio-approved.png",
+        Path("/tmp/studio-approved.png"),
+    ):
         target.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(target), full_page=True)

@@ -269,3 +269,39 @@ def test_reaper_fails_stuck_jobs_only(user, settings):
     fresh.refresh_from_db()
     assert stuck.status == JobStatus.FAILED and "too long" in stuck.error_message
     assert fresh.status == JobStatus.QUEUED
+
+
+def test_a_job_redelivered_too_often_is_failed_not_retried_forever(user):
+    job = services.generation_job_create(design=factories.design_for(user), actor=user)
+    GenerationJob.objects.filter(pk=job.pk).update(attempts=services.MAX_JOB_ATTEMPTS)
+
+    assert services.job_run(job_id=job.pk) is None
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert job.error_message
+    assert job.renders.count() == 0
+
+
+def test_unexpected_error_in_the_task_fails_the_job_at_once(user, settings):
+    from figures.tasks import generate_renders
+
+    settings.MINIME_GENERATION_BACKEND = "tests.figures.test_services.BrokenBackend"
+    job = services.generation_job_create(design=factories.design_for(user), actor=user)
+
+    with pytest.raises(ZeroDivisionError):
+        generate_renders.apply(args=(str(job.pk),), throw=True)
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert "Something went wrong" in job.error_message
+
+
+class BrokenBackend:
+    name = "broken"
+
+    def steps_per_render(self) -> int:
+        return 1
+
+    def render(self, request, *, on_progress):
+        return 1 / 0

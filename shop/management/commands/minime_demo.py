@@ -26,9 +26,7 @@ class Command(BaseCommand):
             user = User.objects.create_superuser(username="staff", email=email, password=password)
             EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
             self.stdout.write(
-                self.style.SUCCESS(
-                    f"Staff login for http://{domain}/admin/ : {email} / {password}"
-                )
+                self.style.SUCCESS(f"Staff login for http://{domain}/admin/ : {email} / {password}")
             )
         else:
             self.stdout.write(

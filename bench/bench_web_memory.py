@@ -1,0 +1,225 @@
+"""Memory of the web process as deployed, and proof that it never imports the GPU stack.
+
+Starts `gunicorn config.wsgi --workers 1 --threads 4` (scripts/run.sh's threads, one worker)
+on the embedded defaults in a temp var dir (migrated, static files collected, one verified
+user with generation consent), requests the home page, the login page, logs in and requests
+the studio page (each page 3 times), then reads the gunicorn worker's RSS with psutil.
+
+Which heavy modules the worker holds is checked three ways:
+  1. in the worker itself: a gunicorn post_request hook (given with -c, nothing else in it)
+     writes the heavy entries of sys.modules to a file after every request;
+  2. from outside: the native libraries mapped in /proc/<pid>/maps (libtorch, OpenCV);
+  3. a separate `python -c`: django.setup(), import config.urls, import the module of every
+     URL pattern's view, then print RSS and the heavy modules loaded.
+
+A second reading follows one photo upload (POST /studio/new/): photo intake imports OpenCV
+lazily, so that is the worker's steady state once customers upload. The goal is judged on
+the first reading (< 120 MB RSS, torch absent) and torch must stay absent in every reading.
+
+    .venv/bin/python bench/bench_web_memory.py [--no-upload]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _harness as h
+
+HEAVY = ("torch", "diffusers", "transformers", "accelerate", "cv2", "numpy", "scipy", "skimage")
+GOAL_MB = 120.0
+MIB = 1024 * 1024
+
+# Only a hook: the worker count, threads and bind come from the command line as deployed.
+GUNICORN_HOOK = """
+import json, os, sys
+HEAVY = {heavy!r}
+OUT = {out!r}
+
+def post_request(worker, req, environ, resp):
+    present = [m for m in HEAVY if m in sys.modules]
+    with open(OUT + ".tmp", "w") as fh:
+        json.dump({{"pid": os.getpid(), "modules": present, "path": req.path}}, fh)
+    os.replace(OUT + ".tmp", OUT)
+"""
+
+URLS_SNIPPET = """
+import importlib, sys
+import psutil
+from django.urls import URLPattern, URLResolver, get_resolver
+import config.urls  # noqa: F401
+
+def walk(patterns):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from walk(p.url_patterns)
+        elif isinstance(p, URLPattern):
+            yield p
+
+modules = set()
+count = 0
+for pattern in walk(get_resolver().url_patterns):
+    count += 1
+    view = pattern.callback
+    module = getattr(view, "__module__", None) or getattr(getattr(view, "view_class", None),
+                                                          "__module__", None)
+    if module:
+        importlib.import_module(module)
+        modules.add(module)
+rss = psutil.Process().memory_info().rss
+print(json.dumps({"patterns": count, "view_modules": len(modules), "rss": rss,
+                  "heavy": [m for m in HEAVY if m in sys.modules]}))
+"""
+
+
+def mapped_libraries(pid: int) -> dict[str, bool]:
+    maps = Path(f"/proc/{pid}/maps").read_text()
+    return {
+        "torch": bool(re.search(r"libtorch|/torch/_C", maps)),
+        "cv2": bool(re.search(r"/cv2/|libopencv", maps)),
+        "numpy": "_multiarray_umath" in maps,
+    }
+
+
+def worker_of(master: psutil.Process) -> psutil.Process:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        children = master.children()
+        if children:
+            return children[0]
+        time.sleep(0.1)
+    raise RuntimeError("gunicorn started no worker")
+
+
+def reading(worker: psutil.Process, hook_file: Path) -> dict[str, Any]:
+    info = worker.memory_full_info()
+    hooked = json.loads(hook_file.read_text())
+    if hooked["pid"] != worker.pid:
+        raise RuntimeError("the hook file is from another process")
+    return {
+        "rss": info.rss,
+        "uss": info.uss,
+        "sys_modules": hooked["modules"],
+        "mapped": mapped_libraries(worker.pid),
+    }
+
+
+def show(title: str, r: dict[str, Any]) -> None:
+    mapped = ", ".join(f"{k} {'yes' if v else 'no'}" for k, v in r["mapped"].items())
+    print(f"  {title}")
+    print(
+        f"    worker RSS {r['rss'] / MIB:6.1f} MiB ({r['rss'] / 1e6:.1f} MB), "
+        f"USS {r['uss'] / MIB:.1f} MiB"
+    )
+    print(f"    heavy modules in the worker's sys.modules: {r['sys_modules'] or 'none'}")
+    print(f"    native libraries mapped: {mapped}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--no-upload", action="store_true", help="skip the post-upload reading")
+    args = parser.parse_args()
+    readings: dict[str, dict[str, Any]] = {}
+    with h.sigterm_as_exit(), h.temp_var_dir("minime-bench-mem-") as var_dir:
+        env = h.base_env(var_dir, MINIME_DAILY_GENERATION_QUOTA="100000")
+        site = h.prepare_site(env, email="mem@example.com")
+        hook_file = var_dir / "worker-modules.json"
+        conf = var_dir / "gunicorn_hook.py"
+        conf.write_text(GUNICORN_HOOK.format(heavy=HEAVY, out=str(hook_file)))
+        procs = h.Processes(var_dir)
+        try:
+            port = h.free_port()
+            base = f"http://127.0.0.1:{port}"
+            master_proc = procs.start(
+                "gunicorn",
+                [
+                    str(h.BIN / "gunicorn"), "-c", str(conf), "config.wsgi",
+                    "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4",
+                ],
+                env,
+            )  # fmt: skip
+            h.wait_for(
+                lambda: h.http_ready(base), timeout=60, what="gunicorn", procs=procs, log="gunicorn"
+            )
+            master = psutil.Process(master_proc.pid)
+            worker = worker_of(master)
+            session = requests.Session()
+            for _ in range(3):
+                session.get(base + "/", timeout=10).raise_for_status()
+                session.get(base + "/accounts/login/", timeout=10).raise_for_status()
+            h.login(session, base, site["email"], site["password"])
+            for _ in range(3):
+                studio = session.get(base + "/studio/", timeout=10)
+                studio.raise_for_status()
+                if "/accounts/login/" in studio.url:
+                    raise RuntimeError("the studio page redirected to the login page")
+            time.sleep(0.3)  # let the last hook write land
+            readings["pages"] = reading(worker, hook_file)
+            readings["pages"]["master_rss"] = master.memory_info().rss
+            if not args.no_upload:
+                resp = session.post(
+                    base + "/studio/new/",
+                    data={
+                        "csrfmiddlewaretoken": session.cookies["csrftoken"],
+                        "name": "Memory", "style": "action_figure", "box_theme": "hero_red",
+                    },
+                    files={"photo": ("selfie.jpg", Path(site["portrait"]).read_bytes(),
+                                     "image/jpeg")},
+                    headers={"Referer": base + "/studio/new/"},
+                    allow_redirects=False, timeout=30,
+                )  # fmt: skip
+                if resp.status_code != 302:
+                    raise RuntimeError(f"upload gave HTTP {resp.status_code}: {resp.text[:2000]}")
+                session.get(base + resp.headers["Location"], timeout=10).raise_for_status()
+                time.sleep(0.3)
+                readings["upload"] = reading(worker, hook_file)
+        finally:
+            procs.stop_all()
+        snippet = f"HEAVY = {HEAVY!r}\n" + URLS_SNIPPET
+        separate = h.django_snippet(snippet, env)
+
+    print("Web process memory (gunicorn config.wsgi --workers 1 --threads 4, embedded defaults)")
+    print(f"  python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    pages = readings["pages"]
+    show("after home x3, login page x3, login, studio x3:", pages)
+    print(f"    gunicorn master RSS {pages['master_rss'] / MIB:.1f} MiB")
+    if "upload" in readings:
+        show("after one photo upload (POST /studio/new/ + design page):", readings["upload"])
+    print("  separate process: django.setup() + config.urls + every view module")
+    print(
+        f"    {separate['patterns']} URL patterns, {separate['view_modules']} view modules, "
+        f"RSS {separate['rss'] / MIB:.1f} MiB ({separate['rss'] / 1e6:.1f} MB), "
+        f"heavy modules: {separate['heavy'] or 'none'}"
+    )
+    rss_mb = pages["rss"] / 1e6
+    torch_seen = (
+        any("torch" in r["sys_modules"] or r["mapped"]["torch"] for r in readings.values())
+        or "torch" in separate["heavy"]
+    )
+    gpu_stack = {"torch", "diffusers", "transformers"} & (
+        {m for r in readings.values() for m in r["sys_modules"]} | set(separate["heavy"])
+    )
+    print(
+        f"  goal worker RSS < {GOAL_MB:g} MB: {'PASS' if rss_mb < GOAL_MB else 'MISS'} "
+        f"({rss_mb:.1f} MB)"
+    )
+    print(
+        f"  goal torch absent: {'MISS (torch loaded)' if torch_seen else 'PASS'}; "
+        f"diffusers/transformers absent: {'no: ' + str(sorted(gpu_stack)) if gpu_stack else 'yes'}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
