@@ -28,7 +28,4 @@ lint: setup
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 messages: setup
-	cd figures && ../$(BIN)/django-admin makemessages -l de
-	cd privacy && ../$(BIN)/django-admin makemessages -l de
-	cd shop && ../$(BIN)/django-admin makemessages -l de
-	$(BIN)/python manage.py compilemessages
+	bash scripts/messages.sh

@@ -103,7 +103,7 @@ def service_problem(mode: str) -> str | None:
 
 def form_data(session: requests.Session, n: int) -> dict[str, str]:
     return {
-        "csrfmiddlewaretoken": session.cookies["csrftoken"],
+        "csrfmiddlewaretoken": session.cookies.get("csrftoken") or "",
         "name": f"Bench {n}",
         "tagline": "Chief Coffee Officer",
         "accessory_1": "coffee mug",

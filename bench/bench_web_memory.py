@@ -12,11 +12,13 @@ Which heavy modules the worker holds is checked three ways:
   3. a separate `python -c`: django.setup(), import config.urls, import the module of every
      URL pattern's view, then print RSS and the heavy modules loaded.
 
-A second reading follows one photo upload (POST /studio/new/): photo intake imports OpenCV
-lazily, so that is the worker's steady state once customers upload. The goal is judged on
+More readings follow the first and the last of --uploads photo uploads (POST /studio/new/,
+no Celery worker running: the jobs just stay queued): photo intake imports OpenCV lazily, so
+that is the worker's steady state once customers upload. The separate process also reports
+what importing numpy and cv2 alone adds to its RSS. The goal is judged on
 the first reading (< 120 MB RSS, torch absent) and torch must stay absent in every reading.
 
-    .venv/bin/python bench/bench_web_memory.py [--no-upload]
+    .venv/bin/python bench/bench_web_memory.py [--uploads 3]
 """
 
 from __future__ import annotations
@@ -78,8 +80,13 @@ for pattern in walk(get_resolver().url_patterns):
         importlib.import_module(module)
         modules.add(module)
 rss = psutil.Process().memory_info().rss
-print(json.dumps({"patterns": count, "view_modules": len(modules), "rss": rss,
-                  "heavy": [m for m in HEAVY if m in sys.modules]}))
+heavy = [m for m in HEAVY if m in sys.modules]
+import numpy  # noqa: E402  what photo intake pulls in lazily on the first upload
+rss_numpy = psutil.Process().memory_info().rss
+import cv2  # noqa: E402
+rss_cv2 = psutil.Process().memory_info().rss
+print(json.dumps({"patterns": count, "view_modules": len(modules), "rss": rss, "heavy": heavy,
+                  "numpy_delta": rss_numpy - rss, "cv2_delta": rss_cv2 - rss_numpy}))
 """
 
 
@@ -128,7 +135,9 @@ def show(title: str, r: dict[str, Any]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--no-upload", action="store_true", help="skip the post-upload reading")
+    parser.add_argument(
+        "--uploads", type=int, default=3, help="photo uploads after the first reading (0: none)"
+    )
     args = parser.parse_args()
     readings: dict[str, dict[str, Any]] = {}
     with h.sigterm_as_exit(), h.temp_var_dir("minime-bench-mem-") as var_dir:
@@ -167,23 +176,24 @@ def main() -> int:
             time.sleep(0.3)  # let the last hook write land
             readings["pages"] = reading(worker, hook_file)
             readings["pages"]["master_rss"] = master.memory_info().rss
-            if not args.no_upload:
+            portrait = Path(site["portrait"]).read_bytes()
+            for n in range(1, args.uploads + 1):
                 resp = session.post(
                     base + "/studio/new/",
                     data={
                         "csrfmiddlewaretoken": session.cookies["csrftoken"],
-                        "name": "Memory", "style": "action_figure", "box_theme": "hero_red",
+                        "name": f"Memory {n}", "style": "action_figure", "box_theme": "hero_red",
                     },
-                    files={"photo": ("selfie.jpg", Path(site["portrait"]).read_bytes(),
-                                     "image/jpeg")},
+                    files={"photo": ("selfie.jpg", portrait, "image/jpeg")},
                     headers={"Referer": base + "/studio/new/"},
                     allow_redirects=False, timeout=30,
                 )  # fmt: skip
                 if resp.status_code != 302:
                     raise RuntimeError(f"upload gave HTTP {resp.status_code}: {resp.text[:2000]}")
                 session.get(base + resp.headers["Location"], timeout=10).raise_for_status()
-                time.sleep(0.3)
-                readings["upload"] = reading(worker, hook_file)
+                if n in (1, args.uploads):
+                    time.sleep(0.3)
+                    readings[f"upload {n}"] = reading(worker, hook_file)
         finally:
             procs.stop_all()
         snippet = f"HEAVY = {HEAVY!r}\n" + URLS_SNIPPET
@@ -194,13 +204,19 @@ def main() -> int:
     pages = readings["pages"]
     show("after home x3, login page x3, login, studio x3:", pages)
     print(f"    gunicorn master RSS {pages['master_rss'] / MIB:.1f} MiB")
-    if "upload" in readings:
-        show("after one photo upload (POST /studio/new/ + design page):", readings["upload"])
+    for name, r in readings.items():
+        if name.startswith("upload "):
+            count = name.split()[1]
+            show(f"after photo upload {count} (POST /studio/new/ + design page):", r)
     print("  separate process: django.setup() + config.urls + every view module")
     print(
         f"    {separate['patterns']} URL patterns, {separate['view_modules']} view modules, "
         f"RSS {separate['rss'] / MIB:.1f} MiB ({separate['rss'] / 1e6:.1f} MB), "
         f"heavy modules: {separate['heavy'] or 'none'}"
+    )
+    print(
+        f"    then import numpy: +{separate['numpy_delta'] / MIB:.1f} MiB, "
+        f"import cv2: +{separate['cv2_delta'] / MIB:.1f} MiB"
     )
     rss_mb = pages["rss"] / 1e6
     torch_seen = (

@@ -3,11 +3,10 @@
 import os
 
 from celery import Celery
-from kombu.transport import sqlalchemy as kombu_sqlalchemy
+from kombu.transport import TRANSPORT_ALIASES
 
-# The embedded (SQLite) broker polls; kombu's 1 s default would dominate "click generate to
-# first render". Its transport options go to create_engine, so the interval is set here.
-kombu_sqlalchemy.Transport.polling_interval = 0.1
+# sqla+sqlite:// URLs use our faster-polling subclass (imported only on first connection).
+TRANSPORT_ALIASES["sqla"] = TRANSPORT_ALIASES["sqlalchemy"] = "config.kombu_sqlite:Transport"
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 

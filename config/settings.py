@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.sites",
     "allauth",
     "allauth.account",
+    "django_countries",
     # Mini-Me Merch plugin apps
     "privacy",
     "figures",
@@ -168,6 +169,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "figures-reap-stuck-jobs": {"task": "figures.reap_stuck_jobs", "schedule": 60.0},
+    # Orders paid at Stripe whose webhook never arrived (shop.services.payments).
+    "shop-reconcile-payments": {"task": "shop.reconcile_payments", "schedule": 300.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -179,6 +182,13 @@ if os.environ.get("MINIME_RENDERS_PER_JOB"):
     MINIME_RENDERS_PER_JOB = int(os.environ["MINIME_RENDERS_PER_JOB"])
 if os.environ.get("MINIME_DAILY_GENERATION_QUOTA"):
     MINIME_DAILY_GENERATION_QUOTA = int(os.environ["MINIME_DAILY_GENERATION_QUOTA"])
+# Stripe: test or live keys from the environment. MINIME_STRIPE_API_BASE points the shop at
+# localstripe (scripts/run.sh sets it when no keys are given); unset means real Stripe.
+MINIME_STRIPE_SECRET_KEY = os.environ.get("MINIME_STRIPE_SECRET_KEY", "")
+MINIME_STRIPE_PUBLISHABLE_KEY = os.environ.get("MINIME_STRIPE_PUBLISHABLE_KEY", "")
+MINIME_STRIPE_WEBHOOK_SECRET = os.environ.get("MINIME_STRIPE_WEBHOOK_SECRET", "")
+MINIME_STRIPE_API_BASE = os.environ.get("MINIME_STRIPE_API_BASE") or None
+MINIME_STRIPE_JS_URL = os.environ.get("MINIME_STRIPE_JS_URL") or "https://js.stripe.com/v3/"
 
 # --- Security -----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

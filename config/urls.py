@@ -4,6 +4,7 @@ from django.urls import URLPattern, URLResolver, include, path
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("django.conf.urls.i18n")),
+    path("stripe/", include("shop.webhook_urls")),  # Stripe calls it: no language prefix
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),

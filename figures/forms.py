@@ -91,7 +91,7 @@ class NewDesignForm(DesignFieldsForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if not cleaned.get("photo") and not cleaned.get("existing_photo"):
-            if "existing_photo" not in self.errors:
-                self.add_error("photo", _("Please choose a photo of yourself."))
+        has_photo = cleaned.get("photo") or cleaned.get("existing_photo")
+        if not has_photo and "existing_photo" not in self.errors:
+            self.add_error("photo", _("Please choose a photo of yourself."))
         return cleaned

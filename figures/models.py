@@ -159,6 +159,11 @@ class GenerationJob(models.Model):
         return self.status in ACTIVE_JOB_STATUSES
 
     @property
+    def style_label(self) -> str:
+        style = self.params.get("style", "")
+        return str(Style(style).label) if style in Style.values else style
+
+    @property
     def progress_percent(self) -> int:
         if not self.progress_total:
             return 0

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the shop on embedded defaults: web server + Celery worker (+ beat for the reaper).
+# Runs the shop on embedded defaults: web server + Celery worker (+ beat for the reaper), and
+# localstripe as Stripe unless MINIME_STRIPE_SECRET_KEY is set.
 # Everything stops together on Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,59 @@ cleanup() {
   wait 2>/dev/null || true
 }
 trap cleanup INT TERM EXIT
+
+# Stripe: with MINIME_STRIPE_SECRET_KEY (and the publishable key and webhook secret) in the
+# environment the shop talks to real Stripe. Without it, localstripe stands in for Stripe.
+if [[ -z "${MINIME_STRIPE_SECRET_KEY:-}" ]]; then
+  LOCALSTRIPE_PORT="${LOCALSTRIPE_PORT:-8420}"
+  mkdir -p "${MINIME_VAR_DIR:-var}"
+  if (exec 3<>"/dev/tcp/127.0.0.1/${LOCALSTRIPE_PORT}") 2>/dev/null; then
+    echo "Port ${LOCALSTRIPE_PORT} is busy (another localstripe?): set LOCALSTRIPE_PORT" >&2
+    exit 1
+  fi
+  # localstripe has no bind option: it listens on ALL interfaces (IPv4 and IPv6) on this
+  # port. It holds only fake test data; firewall the port on a shared machine.
+  $BIN/localstripe --port "$LOCALSTRIPE_PORT" --from-scratch \
+    >"${MINIME_VAR_DIR:-var}/localstripe.log" 2>&1 &
+  LOCALSTRIPE_PID=$!
+  pids+=("$LOCALSTRIPE_PID")
+  export MINIME_STRIPE_API_BASE="http://127.0.0.1:${LOCALSTRIPE_PORT}"
+  export MINIME_STRIPE_JS_URL="${MINIME_STRIPE_API_BASE}/js.stripe.com/v3/"
+  export MINIME_STRIPE_SECRET_KEY="sk_test_localstripe"
+  export MINIME_STRIPE_PUBLISHABLE_KEY="pk_test_localstripe"
+  MINIME_STRIPE_WEBHOOK_SECRET="whsec_$($BIN/python -c 'import secrets; print(secrets.token_hex(24))')"
+  export MINIME_STRIPE_WEBHOOK_SECRET
+  # Wait until it answers, then register the shop's webhook URL with that secret.
+  LOCALSTRIPE_PID="$LOCALSTRIPE_PID" WEBHOOK_URL="http://127.0.0.1:${PORT}/stripe/webhook/" \
+    $BIN/python - <<'PY'
+import os, sys, time, urllib.error, urllib.parse, urllib.request
+
+base = os.environ["MINIME_STRIPE_API_BASE"]
+deadline = time.monotonic() + 20
+while True:
+    try:
+        os.kill(int(os.environ["LOCALSTRIPE_PID"]), 0)
+    except OSError:
+        sys.exit("localstripe did not start (port busy? set LOCALSTRIPE_PORT); see its log")
+    try:
+        urllib.request.urlopen(base + "/js.stripe.com/v3/", timeout=2).close()
+        break
+    except (urllib.error.URLError, OSError):
+        if time.monotonic() > deadline:
+            sys.exit("localstripe did not answer within 20 s")
+        time.sleep(0.2)
+form = urllib.parse.urlencode(
+    {"url": os.environ["WEBHOOK_URL"], "secret": os.environ["MINIME_STRIPE_WEBHOOK_SECRET"]}
+).encode()
+urllib.request.urlopen(base + "/_config/webhooks/minime", data=form, timeout=5).close()
+PY
+  sleep 0.5
+  if ! kill -0 "$LOCALSTRIPE_PID" 2>/dev/null; then
+    echo "localstripe exited (port ${LOCALSTRIPE_PORT} busy? set LOCALSTRIPE_PORT)" >&2
+    exit 1
+  fi
+  echo "Stripe: localstripe on ${MINIME_STRIPE_API_BASE} (test card 4242 4242 4242 4242)"
+fi
 
 # One worker serves both queues here; on real hardware the gpu queue runs on GPU nodes.
 $BIN/celery -A config worker -Q default,gpu --concurrency 1 -B \

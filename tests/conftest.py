@@ -100,3 +100,62 @@ def celery_worker_process(django_subprocess_env, tmp_path_factory):
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+# --- Stripe: localstripe as a real fake Stripe ------------------------------------------------
+
+LOCALSTRIPE_WEBHOOK_SECRET = "whsec_test_minime_localstripe"
+
+
+def _free_loopback_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def localstripe(tmp_path_factory) -> Iterator[str]:
+    """A localstripe process for the session; yields its base URL. It listens on all
+    interfaces (it has no bind option) on a port picked free on loopback, starts from
+    scratch, and keeps its state in /tmp/localstripe.pickle (it always does)."""
+    import urllib.error
+    import urllib.request
+
+    port = _free_loopback_port()
+    base = f"http://127.0.0.1:{port}"
+    log = tmp_path_factory.mktemp("localstripe") / "localstripe.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [str(Path(sys.executable).parent / "localstripe"), "--port", str(port),
+             "--from-scratch"],
+            stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while True:
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"localstripe did not start:\n{log.read_text()[-4000:]}")
+        try:
+            urllib.request.urlopen(base + "/js.stripe.com/v3/", timeout=2).close()
+            break
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.1)
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture
+def stripe_settings(settings, localstripe):
+    """Point the shop at localstripe with test keys and a known webhook secret."""
+    settings.MINIME_STRIPE_API_BASE = localstripe
+    settings.MINIME_STRIPE_SECRET_KEY = "sk_test_minime"
+    settings.MINIME_STRIPE_PUBLISHABLE_KEY = "pk_test_minime"
+    settings.MINIME_STRIPE_WEBHOOK_SECRET = LOCALSTRIPE_WEBHOOK_SECRET
+    settings.MINIME_STRIPE_JS_URL = f"{localstripe}/js.stripe.com/v3/"
+    return settings

@@ -329,7 +329,7 @@ def _ink(smooth: ByteArray, mask: FloatArray, look: StyleLook) -> FloatArray:
     """Dark outlines from the smoothed lightness, small specks removed. Returns 0..1."""
     gray = cv2.cvtColor(smooth, cv2.COLOR_RGB2GRAY)
     edges = cv2.Canny(gray, *look.canny)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(edges, connectivity=8)
+    _count, labels, stats, _ = cv2.connectedComponentsWithStats(edges, connectivity=8)
     min_length = max(6, smooth.shape[0] // 40)
     keep = stats[:, cv2.CC_STAT_AREA] >= min_length
     keep[0] = False
@@ -354,7 +354,9 @@ def _sheen(
     """Glossy-plastic highlights: soft speculars on the lit side of bright, smooth areas."""
     work = colour.shape[0]
     low = max(16, work // 4)
-    gray = cv2.resize(cv2.cvtColor(smooth, cv2.COLOR_RGB2GRAY), (low, low), cv2.INTER_AREA)
+    gray = cv2.resize(
+        cv2.cvtColor(smooth, cv2.COLOR_RGB2GRAY), (low, low), interpolation=cv2.INTER_AREA
+    )
     lum = gray.astype(np.float32) / 255.0
     ys, xs = np.mgrid[0:low, 0:low].astype(np.float32) / low
     fx, fy = frame.face_centre[0] / work, frame.face_centre[1] / work
@@ -419,7 +421,7 @@ def _compose(
     backdrop = _backdrop(size, look, jitter)
     # Drop shadow: the silhouette, blurred and nudged away from the light.
     shift = size * 0.025
-    matrix = np.float32([[1, 0, shift], [0, 1, shift * 0.6]])
+    matrix = np.array([[1, 0, shift], [0, 1, shift * 0.6]], dtype=np.float32)
     shadow = cv2.warpAffine(mask_full, matrix, (size, size), borderMode=cv2.BORDER_REPLICATE)
     shadow = cv2.GaussianBlur(shadow, (0, 0), size * 0.015)
     backdrop = backdrop * (1.0 - 0.35 * shadow[..., None])

@@ -110,7 +110,7 @@ def test_new_customer_signs_up_generates_and_approves_a_figure(
     with page.expect_response(is_design_page) as first_view:
         page.get_by_role("button", name="Generate my figure").click()
     page.wait_for_url(DESIGN_URL)
-    design_id = DESIGN_URL.search(urlsplit(page.url).path).group("id")  # type: ignore[union-attr]
+    design_id = DESIGN_URL.search(urlsplit(page.url).path).group("id")
     status_url = f"/studio/designs/{design_id}/status/"
 
     # Progress is brief with the fast stylize backend: the first view of the design page
@@ -150,9 +150,8 @@ def test_new_customer_signs_up_generates_and_approves_a_figure(
         assert status_payloads[-1]["status"] == JobStatus.SUCCEEDED, status_payloads[-1]
         assert status_payloads[-1]["step"] == status_payloads[-1]["total"] > 0
         assert len(status_payloads[-1]["renders"]) == 4
-    print(
-        f"progress box shown: {progress_seen}; status polls: {[(p['status'], p['step'], p['total']) for p in status_payloads]}"
-    )
+    polls = [(p["status"], p["step"], p["total"]) for p in status_payloads]
+    print(f"progress box shown: {progress_seen}; status polls: {polls}")
 
     # The name exactly as typed, umlauts and all.
     heading = page.locator("h1").first

@@ -1,0 +1,320 @@
+"""Storefront under load: product page and cart page latency with many logged-in clients.
+
+An isolated var dir, PostgreSQL (database minime_bench3, created and dropped here), the Redis
+broker URL (redis://127.0.0.1:6379/12; no task is sent by these pages), migrations and
+collectstatic, then N verified users, each with one approved design (the real services:
+photo intake, a 128 px stylize render, approval) and two lines in its cart. Sessions are
+created in-process (Django's test client force_login) so no password hashing happens under
+load. gunicorn runs `config.wsgi` on 127.0.0.1 with --workers 2*cores+1 (sync workers by
+default; --threads > 1 makes them gthread workers with keep-alive).
+
+The client is this process: one thread per simulated customer, each with its own session
+cookie and a keep-alive http.client connection, alternating GET /designs/<uuid>/merch/ (the
+product page) and GET /cart/ for --duration seconds after a --warmup. Every response must be
+200 and contain the page's own marker. Latency is measured per request (send to last byte).
+--think-ms adds a pause between a client's requests (0 = closed loop, as hard as it can go).
+
+    .venv/bin/python bench/bench_storefront.py [--clients 50] [--duration 20] [--warmup 3]
+        [--workers 5] [--threads 1] [--think-ms 0] [--json out.json]
+
+Goal: p95 < 50 ms for both pages at 50 concurrent clients.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import resource
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _harness as h
+
+REDIS_URL = "redis://127.0.0.1:6379/12"
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+PG_DB = "minime_bench3"
+PG_URL = f"postgres://postgres@127.0.0.1:5432/{PG_DB}"
+GOAL_P95_S = 0.050
+
+SETUP_SNIPPET = """
+from django.test import Client, override_settings
+from figures import services as fs
+from shop.models import ProductVariant
+from shop.services.cart import cart_add
+from tests import factories
+from tests.factories import photo_for
+users = []
+a4 = ProductVariant.objects.get(sku="MM-PRT-A4")
+sticker = ProductVariant.objects.get(sku="MM-STK-A5")
+with override_settings(MINIME_RENDER_SIZE=128, MINIME_RENDERS_PER_JOB=1,
+                       MINIME_DAILY_GENERATION_QUOTA=1000):
+    for n in range({clients}):
+        user = factories.user_create(email=f"shopper{{n}}@example.com")
+        design = factories.design_for(user)
+        job = fs.generation_job_create(design=design, actor=user)
+        fs.job_run(job_id=job.pk)
+        design = fs.render_approve(render=job.renders.get(), actor=user)
+        cart_add(owner=user, design=design, variant=a4, quantity=1)
+        cart_add(owner=user, design=design, variant=sticker, quantity=2)
+        client = Client()
+        client.force_login(user)
+        users.append({{"session": client.cookies["sessionid"].value, "design": str(design.pk)}})
+print(json.dumps(users))
+"""
+
+# Text each page must contain (a login page or an error page would not).
+MARKERS = {"product": "Blister-pack box", "cart": 'data-testid="cart-line"'}
+
+
+def pg_admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(sql)
+
+
+def redis_flush() -> None:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
+    try:
+        client.flushdb()  # db 12 belongs to the shop benchmarks
+    finally:
+        client.close()
+
+
+class Customer(threading.Thread):
+    """One logged-in customer on one keep-alive connection, alternating the two pages."""
+
+    def __init__(
+        self,
+        port: int,
+        user: dict[str, str],
+        *,
+        start_at: float,
+        measure_from: float,
+        stop_at: float,
+        think_s: float,
+        offset: int,
+    ) -> None:
+        super().__init__(daemon=True)
+        self.port = port
+        self.headers = {
+            "Cookie": f"sessionid={user['session']}",
+            "Host": f"127.0.0.1:{port}",
+            "User-Agent": "bench_storefront",
+        }
+        self.paths = {"product": f"/designs/{user['design']}/merch/", "cart": "/cart/"}
+        self.start_at, self.measure_from, self.stop_at = start_at, measure_from, stop_at
+        self.think_s = think_s
+        self.offset = offset  # half the clients start with the cart page
+        self.samples: dict[str, list[float]] = {"product": [], "cart": []}
+        self.errors: list[str] = []
+        self.reconnects = 0
+
+    def run(self) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        pages = ["product", "cart"]
+        i = self.offset
+        time.sleep(max(0.0, self.start_at - time.perf_counter()))
+        while time.perf_counter() < self.stop_at:
+            page = pages[i % 2]
+            i += 1
+            t0 = time.perf_counter()
+            try:
+                conn.request("GET", self.paths[page], headers=self.headers)
+                resp = conn.getresponse()
+                body = resp.read()
+            except (OSError, http.client.HTTPException) as exc:
+                self.errors.append(f"{page}: {exc!r}")
+                conn.close()
+                self.reconnects += 1
+                continue
+            elapsed = time.perf_counter() - t0
+            if resp.will_close:
+                self.reconnects += 1  # http.client reconnects on the next request
+            if resp.status != 200 or MARKERS[page].encode() not in body:
+                self.errors.append(f"{page}: HTTP {resp.status} {body[:200]!r}")
+            elif t0 >= self.measure_from:
+                self.samples[page].append(elapsed)
+            if self.think_s:
+                time.sleep(self.think_s)
+        conn.close()
+
+
+def load(
+    port: int, users: list[dict[str, str]], *, duration: float, warmup: float, think_s: float
+) -> dict[str, Any]:
+    start = time.perf_counter() + 0.5
+    measure_from = start + warmup
+    stop = measure_from + duration
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+    customers = [
+        Customer(
+            port, user, start_at=start, measure_from=measure_from, stop_at=stop,
+            think_s=think_s, offset=n % 2,
+        )
+        for n, user in enumerate(users)
+    ]  # fmt: skip
+    for customer in customers:
+        customer.start()
+    for customer in customers:
+        customer.join(timeout=duration + warmup + 60)
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    client_cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+    samples: dict[str, list[float]] = {"product": [], "cart": []}
+    errors: list[str] = []
+    for customer in customers:
+        for page in samples:
+            samples[page].extend(customer.samples[page])
+        errors.extend(customer.errors)
+    return {
+        "samples": samples,
+        "errors": errors,
+        "duration": duration,
+        "client_cpu_s": client_cpu,
+        "reconnects": sum(c.reconnects for c in customers),
+        "wall_s": stop - start,
+    }
+
+
+def describe(values: list[float], duration: float) -> dict[str, float]:
+    return {
+        "n": len(values),
+        "rps": len(values) / duration,
+        "p50": statistics.median(values),
+        "p95": h.percentile(values, 95),
+        "p99": h.percentile(values, 99),
+        "max": max(values),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    cores = os.cpu_count() or 1
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--duration", type=float, default=20.0, help="measured seconds")
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds not measured")
+    parser.add_argument("--workers", type=int, default=2 * cores + 1)
+    parser.add_argument("--threads", type=int, default=1, help=">1: gthread workers")
+    parser.add_argument("--think-ms", type=float, default=0.0, help="pause between requests")
+    parser.add_argument(
+        "--extra-clients",
+        type=str,
+        default="",
+        help="comma-separated client counts to measure after the main run (e.g. 1,10)",
+    )
+    parser.add_argument("--json", type=Path, help="write the raw figures here")
+    args = parser.parse_args()
+
+    try:
+        pg_admin("SELECT 1")
+        import redis
+
+        redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
+    except Exception as exc:
+        print(f"SKIPPED: PostgreSQL or Redis not reachable: {exc}")
+        return 0
+
+    load_start = os.getloadavg()
+    counts = [args.clients] + [int(c) for c in args.extra_clients.split(",") if c.strip()]
+    results: list[dict[str, Any]] = []
+    with h.sigterm_as_exit(), h.temp_var_dir("minime-bench-storefront-") as var_dir:
+        env = h.base_env(var_dir, DATABASE_URL=PG_URL, CELERY_BROKER_URL=REDIS_URL)
+        procs = h.Processes(var_dir)
+        try:
+            redis_flush()
+            pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+            pg_admin(f"CREATE DATABASE {PG_DB}")
+            t = time.perf_counter()
+            h.run_checked([h.PYTHON, "manage.py", "migrate", "--no-input", "-v0"], env)
+            h.run_checked([h.PYTHON, "manage.py", "collectstatic", "--no-input", "-v0"], env)
+            users = h.django_snippet(SETUP_SNIPPET.format(clients=max(counts)), env, timeout=600)
+            print(
+                f"setup: {len(users)} users with an approved design and 2 cart lines "
+                f"in {time.perf_counter() - t:.1f} s"
+            )
+            port = h.free_port()
+            cmd = [
+                str(h.BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}",
+                "--workers", str(args.workers), "--threads", str(args.threads),
+                "--backlog", "2048",
+            ]  # fmt: skip
+            procs.start("gunicorn", cmd, env)
+            base = f"http://127.0.0.1:{port}"
+            h.wait_for(
+                lambda: h.http_ready(base), timeout=60, what="gunicorn", procs=procs, log="gunicorn"
+            )
+            kind = "sync" if args.threads == 1 else f"gthread x{args.threads}"
+            for clients in counts:
+                print(
+                    f"load: {clients} clients, {args.duration:g} s measured after "
+                    f"{args.warmup:g} s warm-up, think {args.think_ms:g} ms, gunicorn "
+                    f"{args.workers} {kind} workers"
+                )
+                run = load(
+                    port, users[:clients], duration=args.duration, warmup=args.warmup,
+                    think_s=args.think_ms / 1000,
+                )  # fmt: skip
+                run["clients"] = clients
+                results.append(run)
+        finally:
+            procs.stop_all()
+            try:
+                pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+            except Exception as exc:
+                print(f"(could not drop {PG_DB}: {exc})")
+            try:
+                redis_flush()
+            except Exception as exc:
+                print(f"(could not flush Redis db 12: {exc})")
+
+    print(
+        f"\nStorefront under load (PostgreSQL {PG_DB}, gunicorn {args.workers} workers x "
+        f"{args.threads} threads, {os.cpu_count()} CPUs; load average at start "
+        f"{load_start[0]:.2f}, at end {os.getloadavg()[0]:.2f})"
+    )
+    ok = True
+    summary: list[dict[str, Any]] = []
+    for run in results:
+        print(
+            f"== {run['clients']} clients: errors {len(run['errors'])}, connections re-opened "
+            f"{run['reconnects']}, client CPU {run['client_cpu_s']:.1f} s in "
+            f"{run['wall_s']:.1f} s =="
+        )
+        for err in run["errors"][:5]:
+            print(f"   error: {err}")
+        all_values = run["samples"]["product"] + run["samples"]["cart"]
+        for page, values in [*run["samples"].items(), ("both", all_values)]:
+            if not values:
+                print(f"  {page:8s} no successful requests")
+                ok = False
+                continue
+            d = describe(values, run["duration"])
+            verdict = "PASS" if d["p95"] < GOAL_P95_S else "MISS"
+            if page != "both" and run["clients"] == args.clients:
+                ok = ok and d["p95"] < GOAL_P95_S
+            print(
+                f"  {page:8s} p50 {d['p50'] * 1000:7.1f} ms  p95 {d['p95'] * 1000:7.1f} ms  "
+                f"p99 {d['p99'] * 1000:7.1f} ms  max {d['max'] * 1000:7.1f} ms  "
+                f"{d['rps']:7.1f} req/s  (n={d['n']})  goal p95 < 50 ms: {verdict}"
+            )
+            summary.append({"clients": run["clients"], "page": page, **d})
+        if run["errors"]:
+            ok = False
+    if args.json:
+        args.json.write_text(json.dumps({"args": vars(args) | {"json": None}, "summary": summary}))
+    print("verdict:", "PASS" if ok else "MISS")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Shop logic, one module per concern: pricing, cart, orders, payments, emails, downloads."""

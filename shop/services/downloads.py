@@ -1,0 +1,96 @@
+"""Signed, expiring download links for the digital lines of paid orders.
+
+A link carries the line id and the order number, signed with the secret key and a salt of its
+own, so it cannot be forged or pointed at another line; it expires after
+shop_settings.DOWNLOAD_LINK_MAX_AGE_DAYS. The view also checks that the signed-in account owns
+the order: a forwarded email alone does not hand out a customer's face.
+"""
+
+from datetime import timedelta
+
+from django.contrib.sites.models import Site
+from django.core import signing
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from shop.conf import shop_settings
+from shop.exceptions import ShopError
+from shop.models import OrderLine, OrderStatus, ProductKind
+
+SALT = "minime.shop.downloads"
+
+# Paid and not (fully) refunded or cancelled.
+DOWNLOADABLE_STATUSES = frozenset(
+    {
+        OrderStatus.PAID,
+        OrderStatus.IN_PRODUCTION,
+        OrderStatus.SHIPPED,
+        OrderStatus.DELIVERED,
+        OrderStatus.PARTIALLY_REFUNDED,
+    }
+)
+
+
+class DownloadLinkInvalid(ShopError):
+    default_message = _("This download link is not valid.")
+
+
+class DownloadLinkExpired(DownloadLinkInvalid):
+    default_message = _("This download link has expired. Open your order page for a fresh link.")
+
+
+class DownloadNotAvailable(ShopError):
+    default_message = _("This download is not available for the order in its current state.")
+
+
+def site_url(path: str) -> str:
+    """Absolute URL for a path, for emails (no request there): MINIME_SITE_URL, or http://
+    plus the current Site's domain."""
+    base = shop_settings.SITE_URL or f"http://{Site.objects.get_current().domain}"
+    return base + path
+
+
+def line_is_downloadable(line: OrderLine) -> bool:
+    return (
+        line.product_kind == ProductKind.DIGITAL
+        and line.order.status in DOWNLOADABLE_STATUSES
+        and line.render_id is not None
+    )
+
+
+def download_token(*, line: OrderLine) -> str:
+    if line.product_kind != ProductKind.DIGITAL:
+        raise DownloadNotAvailable()
+    return signing.dumps({"line": line.pk, "order": line.order.number}, salt=SALT)
+
+
+def download_url(*, line: OrderLine, absolute: bool = False) -> str:
+    """The link of a digital line; `absolute` for emails."""
+    path = reverse("shop:download", kwargs={"token": download_token(line=line)})
+    return site_url(path) if absolute else path
+
+
+def download_resolve(*, token: str) -> OrderLine:
+    """The line a link points at, if the link is genuine, fresh and the order is paid.
+    Raises DownloadLinkExpired, DownloadLinkInvalid or DownloadNotAvailable."""
+    max_age = timedelta(days=shop_settings.DOWNLOAD_LINK_MAX_AGE_DAYS)
+    try:
+        data = signing.loads(token, salt=SALT, max_age=max_age)
+    except signing.SignatureExpired as exc:
+        raise DownloadLinkExpired() from exc
+    except signing.BadSignature as exc:
+        raise DownloadLinkInvalid() from exc
+    line_id = data.get("line") if isinstance(data, dict) else None
+    number = data.get("order") if isinstance(data, dict) else None
+    if not isinstance(line_id, int) or not isinstance(number, str):
+        raise DownloadLinkInvalid()
+    line = (
+        OrderLine.objects.select_related("order", "render")
+        .filter(pk=line_id, order__number=number)
+        .first()
+    )
+    if line is None or line.product_kind != ProductKind.DIGITAL or line.render is None:
+        raise DownloadLinkInvalid()
+    if line.order.status not in DOWNLOADABLE_STATUSES:
+        raise DownloadNotAvailable()
+    return line

@@ -1,0 +1,159 @@
+"""Orders: placing them from a cart, and the one transition function of their lifecycle."""
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from figures.models import DesignStatus
+from privacy.typing import Account
+from shop.conf import shop_settings
+from shop.exceptions import CartInvalid, IllegalOrderTransition
+from shop.models import (
+    ORDER_TRANSITIONS,
+    Cart,
+    Order,
+    OrderLine,
+    OrderNumberSequence,
+    OrderStatus,
+    OrderStatusChange,
+    ShippingMethod,
+)
+from shop.services.cart import cart_lines
+from shop.services.pricing import quote
+
+
+def order_number_next() -> str:
+    """The next number of a gap-free sequence (call inside a transaction)."""
+    OrderNumberSequence.objects.get_or_create(name="orders")
+    sequence = OrderNumberSequence.objects.select_for_update().get(name="orders")
+    sequence.last_value += 1
+    sequence.save(update_fields=["last_value"])
+    return f"{shop_settings.ORDER_NUMBER_PREFIX}{sequence.last_value:06d}"
+
+
+@transaction.atomic
+def order_place(
+    *,
+    owner: Account,
+    cart: Cart,
+    email: str,
+    full_name: str,
+    address_line1: str,
+    address_line2: str,
+    postcode: str,
+    city: str,
+    country: str,
+    shipping_method: ShippingMethod | None,
+) -> Order:
+    """Create a pending_payment order from the cart, priced on the server, with snapshots
+    of every line; the cart is emptied."""
+    cart = Cart.objects.select_for_update().get(pk=cart.pk, owner=owner)
+    lines = list(cart_lines(cart=cart))
+    if not lines:
+        raise CartInvalid(_("Your cart is empty."))
+    for line in lines:
+        design = line.design
+        if design.owner_id != owner.pk or design.status != DesignStatus.APPROVED:
+            raise CartInvalid()
+        if not (line.variant.is_active and line.variant.product.is_active):
+            raise CartInvalid(_("A product in your cart is no longer available."))
+    items = [(line.design_id, line.variant, line.quantity) for line in lines]
+    priced = quote(items=items, country=country, shipping_method=shipping_method)
+    if priced.needs_shipping and priced.shipping is None:
+        raise CartInvalid(_("Please choose a shipping method available for your country."))
+    order = Order.objects.create(
+        number=order_number_next(),
+        owner=owner,
+        email=email,
+        currency=priced.currency,
+        full_name=full_name,
+        address_line1=address_line1,
+        address_line2=address_line2,
+        postcode=postcode,
+        city=city,
+        country=priced.country,
+        shipping_method=priced.shipping_method,
+        shipping_method_name=priced.shipping_method.name if priced.shipping_method else "",
+        shipping_gross=priced.shipping.gross if priced.shipping else 0,
+        shipping_tax=priced.shipping.tax if priced.shipping else 0,
+        subtotal_gross=priced.subtotal_gross,
+        tax_total=priced.tax_total,
+        total_gross=priced.total_gross,
+    )
+    by_design = {line.design_id: line.design for line in lines}
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            design=by_design[q.design_id],
+            render=by_design[q.design_id].approved_render,
+            design_version=by_design[q.design_id].version,
+            figure_name=by_design[q.design_id].name,
+            variant=q.variant,
+            product_kind=q.variant.product.kind,
+            product_name=q.variant.product.name,
+            variant_name=q.variant.name,
+            sku=q.variant.sku,
+            is_shippable=q.variant.product.is_shippable,
+            quantity=q.quantity,
+            unit_price_net=q.unit.net,
+            unit_price_gross=q.unit.gross,
+            tax_rate=q.unit.rate,
+            line_total_gross=q.total_gross,
+            line_tax=q.total_tax,
+        )
+        for q in priced.lines
+    )
+    OrderStatusChange.objects.create(
+        order=order, to_status=OrderStatus.PENDING_PAYMENT, actor=owner, reason="placed"
+    )
+    cart.lines.all().delete()
+    return order
+
+
+def order_transition(
+    *, order: Order, to: str, actor: Account | None = None, reason: str = "", **fields: Any
+) -> Order:
+    """The one way an order changes state: legal moves only, each one recorded. Locks the
+    row; `fields` are saved with the move (e.g. paid_at, tracking_number)."""
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if to not in ORDER_TRANSITIONS[locked.status]:
+            raise IllegalOrderTransition(
+                _("Order %(number)s is %(status)s and cannot become %(to)s.")
+                % {
+                    "number": locked.number,
+                    "status": locked.get_status_display(),
+                    "to": OrderStatus(to).label,
+                }
+            )
+        previous = locked.status
+        locked.status = to
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.save()
+        OrderStatusChange.objects.create(
+            order=locked, from_status=previous, to_status=to, actor=actor, reason=reason[:300]
+        )
+    order.refresh_from_db()
+    return order
+
+
+def order_mark_paid(*, order: Order, reason: str) -> Order:
+    """Paid: confirmation email and print hand-off run after the commit."""
+    from printing.services import print_items_register
+    from shop.services.emails import email_order_confirmation
+
+    order = order_transition(
+        order=order, to=OrderStatus.PAID, reason=reason, paid_at=timezone.now()
+    )
+    order_id = order.pk
+    transaction.on_commit(lambda: email_order_confirmation(order_id=order_id))
+    transaction.on_commit(lambda: print_items_register(order_id=order_id))
+    return order
+
+
+def order_flag(*, order: Order, reason: str) -> None:
+    """Alert staff (admin list filter 'needs attention') without changing the state."""
+    Order.objects.filter(pk=order.pk).update(needs_attention=True, attention_reason=reason[:300])
