@@ -7,7 +7,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,10 +19,11 @@ from django_countries import countries
 from figures import selectors as figure_selectors
 from figures.models import DesignStatus, FigureDesign
 from privacy.typing import Account, AuthenticatedRequest
+from shop import selectors
 from shop.conf import shop_settings
 from shop.exceptions import CartInvalid, ShopError
 from shop.forms import AddToCartForm, CartLineForm, CheckoutForm
-from shop.models import CartLine, Order, OrderLine, OrderStatus, Product, ProductVariant
+from shop.models import OrderLine, OrderStatus, Product, ProductVariant
 from shop.services import downloads
 from shop.services.cart import (
     cart_add,
@@ -34,24 +35,6 @@ from shop.services.cart import (
 )
 from shop.services.orders import order_place
 from shop.services.pricing import Quote, vat_rate
-
-# --- Owner-scoped reads -----------------------------------------------------------------------
-
-
-def _orders_of(owner: Account) -> QuerySet[Order]:
-    return Order.objects.filter(owner=owner)
-
-
-def _approved_designs_of(owner: Account) -> QuerySet[FigureDesign]:
-    return (
-        figure_selectors.designs_of(owner=owner)
-        .filter(status=DesignStatus.APPROVED)
-        .select_related("approved_render")
-    )
-
-
-def _cart_lines_of(owner: Account) -> QuerySet[CartLine]:
-    return CartLine.objects.filter(cart__owner=owner)
 
 
 def _percent(rate: Decimal) -> str:
@@ -74,7 +57,7 @@ def _message_page(request: HttpRequest, *, title: str, message: str, status: int
 def home(request: HttpRequest) -> HttpResponse:
     designs: Any = []
     if request.user.is_authenticated:
-        designs = _approved_designs_of(request.user)
+        designs = selectors.approved_designs_of(owner=request.user)
     return render(request, "shop/home.html", {"designs": designs})
 
 
@@ -179,7 +162,7 @@ def cart(request: AuthenticatedRequest) -> HttpResponse:
 @require_POST
 def cart_line(request: AuthenticatedRequest, line_id: int) -> HttpResponse:
     """Change a line's quantity (0 or the remove button removes it)."""
-    line = get_object_or_404(_cart_lines_of(request.user), pk=line_id)
+    line = get_object_or_404(selectors.cart_lines_of(owner=request.user), pk=line_id)
     if "remove" in request.POST:
         cart_remove(line=line)
         messages.success(request, _("Removed from your cart."))
@@ -202,7 +185,7 @@ def cart_line(request: AuthenticatedRequest, line_id: int) -> HttpResponse:
 def _checkout_initial(request: AuthenticatedRequest) -> dict[str, Any]:
     """The account's email, and the address of its last order (people move rarely)."""
     initial: dict[str, Any] = {"email": request.user.email}
-    last = _orders_of(request.user).first()
+    last = selectors.orders_of(owner=request.user).first()
     if last is not None:
         for name in ("full_name", "address_line1", "address_line2", "postcode", "city"):
             initial[name] = getattr(last, name)
@@ -279,14 +262,14 @@ def checkout(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 @require_GET
 def order_list(request: AuthenticatedRequest) -> HttpResponse:
-    orders = _orders_of(request.user).prefetch_related("lines")
+    orders = selectors.orders_of(owner=request.user).prefetch_related("lines")
     return render(request, "shop/order_list.html", {"orders": orders})
 
 
 @login_required
 @require_GET
 def order_detail(request: AuthenticatedRequest, number: str) -> HttpResponse:
-    order = get_object_or_404(_orders_of(request.user), number=number)
+    order = get_object_or_404(selectors.orders_of(owner=request.user), number=number)
     lines = list(order.lines.select_related("order"))
     rows = [
         {
@@ -313,7 +296,7 @@ def order_detail(request: AuthenticatedRequest, number: str) -> HttpResponse:
 @require_GET
 def order_pay(request: AuthenticatedRequest, number: str) -> HttpResponse:
     """Card payment with Stripe.js. The order becomes paid only through the webhook."""
-    order = get_object_or_404(_orders_of(request.user), number=number)
+    order = get_object_or_404(selectors.orders_of(owner=request.user), number=number)
     if not order.is_payable:
         messages.info(
             request,
@@ -351,7 +334,7 @@ def order_pay_confirm(request: AuthenticatedRequest, number: str) -> JsonRespons
     the order becomes paid only through the webhook."""
     if not shop_settings.STRIPE_API_BASE:
         raise Http404
-    order = get_object_or_404(_orders_of(request.user), number=number)
+    order = get_object_or_404(selectors.orders_of(owner=request.user), number=number)
     if not order.is_payable:
         message = _("Order %(number)s cannot be paid now: it is %(status)s.") % {
             "number": order.number,
@@ -383,14 +366,14 @@ def order_pay_confirm(request: AuthenticatedRequest, number: str) -> JsonRespons
 @require_GET
 def order_complete(request: AuthenticatedRequest, number: str) -> HttpResponse:
     """Thank-you page: polls the status until the webhook has marked the order paid."""
-    order = get_object_or_404(_orders_of(request.user), number=number)
+    order = get_object_or_404(selectors.orders_of(owner=request.user), number=number)
     return render(request, "shop/order_complete.html", {"order": order})
 
 
 @login_required
 @require_GET
 def order_status(request: AuthenticatedRequest, number: str) -> JsonResponse:
-    order = get_object_or_404(_orders_of(request.user), number=number)
+    order = get_object_or_404(selectors.orders_of(owner=request.user), number=number)
     return JsonResponse(
         {
             "number": order.number,
