@@ -1,10 +1,12 @@
 """Storefront forms. None of them carries a price: totals are computed on the server from the
 chosen variant, quantity, country and shipping method (shop.services.pricing)."""
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.core.validators import MaxValueValidator
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -16,8 +18,9 @@ from shop.models import Product, ProductVariant, ShippingMethod
 from shop.services.pricing import shipping_options, variant_price
 
 
-def money_label(amount: object, currency: str) -> str:
-    return f"{amount} {currency}"
+def money_label(amount: Decimal, currency: str) -> str:
+    """Formatted for the active language, like the templates' prices (6,00 EUR in German)."""
+    return f"{number_format(amount, 2)} {currency}"
 
 
 class VariantChoiceField(forms.ModelChoiceField):
@@ -127,6 +130,9 @@ class CheckoutForm(forms.Form):
 
     def __init__(self, *args: Any, needs_shipping: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Per form, not per class: Django freezes class-level choices in the language that
+        # was active at import; country names must follow the visitor's language.
+        self.fields["country"].choices = list(countries)  # type: ignore[attr-defined]
         self.country_code = self._country_code()
         if not self.is_bound:
             self.initial["country"] = self.country_code  # an unknown ?country= shows the default

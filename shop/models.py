@@ -4,6 +4,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 from figures.models import FigureDesign, Render
@@ -145,7 +146,7 @@ class OrderStatus(models.TextChoices):
     IN_PRODUCTION = "in_production", _("In production")
     SHIPPED = "shipped", _("Shipped")
     DELIVERED = "delivered", _("Delivered")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("order status", "Cancelled")
     PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
     REFUNDED = "refunded", _("Refunded")
 
@@ -184,6 +185,8 @@ class Order(models.Model):
         related_name="shop_orders",
     )
     email = models.EmailField(_("email"))
+    # The customer's language at checkout: emails sent later by workers use it.
+    language = models.CharField(max_length=8, default="en")
     status = models.CharField(
         max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING_PAYMENT
     )
@@ -207,8 +210,8 @@ class Order(models.Model):
     refunded_amount = money_field(default=Decimal("0.00"))
     needs_attention = models.BooleanField(default=False, db_index=True)
     attention_reason = models.CharField(max_length=300, blank=True)
-    carrier = models.CharField(max_length=60, blank=True)
-    tracking_number = models.CharField(max_length=80, blank=True)
+    carrier = models.CharField(_("carrier"), max_length=60, blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=80, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     paid_at = models.DateTimeField(null=True, blank=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from django.utils.translation import gettext_noop
 from PIL import Image
 
 from figures.backends.base import GenerationError, ProgressCallback, RenderInput
@@ -141,12 +142,13 @@ class StylizeBackend:
         look = STYLES.get(request.style)
         if look is None:
             raise GenerationError(
-                "This figure style is not available right now.",
+                gettext_noop("This figure style is not available right now."),
                 detail=f"stylize backend has no look for style {request.style!r}",
             )
         if request.size < 16:
             raise GenerationError(
-                "The render could not be created.", detail=f"size {request.size} too small"
+                gettext_noop("The render could not be created."),
+                detail=f"size {request.size} too small",
             )
         total = self.steps_per_render()
         step = 0
@@ -159,7 +161,9 @@ class StylizeBackend:
         jitter = _draw_jitter(request.seed, request.style)
         photo = np.asarray(request.photo.convert("RGB"))
         if photo.shape[0] < 8 or photo.shape[1] < 8:
-            raise GenerationError("The photo is too small.", detail=f"photo {photo.shape}")
+            raise GenerationError(
+                gettext_noop("The photo is too small."), detail=f"photo {photo.shape}"
+            )
         work = max(_WORK_SIZE_MIN, min(request.size, _WORK_SIZE_MAX))
 
         frame = _frame(photo, request.face_box, work, jitter)
@@ -215,7 +219,8 @@ def _frame(
     crop = photo[max(0, y0) : min(height, y1), max(0, x0) : min(width, x1)]
     if crop.size == 0:
         raise GenerationError(
-            "We could not find the face in this photo.", detail=f"face box {face_box} off photo"
+            gettext_noop("We could not find the face in this photo."),
+            detail=f"face box {face_box} off photo",
         )
     pad = (max(0, -y0), max(0, y1 - height), max(0, -x0), max(0, x1 - width))
     if any(pad):

@@ -45,8 +45,8 @@ def _send(
     context: dict[str, Any],
     subject_args: dict[str, Any] | None = None,
 ) -> None:
-    # The shop's default language: the worker or webhook has no customer request.
-    with translation.override(settings.LANGUAGE_CODE):
+    # The customer's language at checkout: the worker or webhook has no customer request.
+    with translation.override(order.language or settings.LANGUAGE_CODE):
         context = {**_order_context(order), **context}
         text = render_to_string(f"shop/email/{template}.txt", context)
         html = render_to_string(f"shop/email/{template}.html", context)

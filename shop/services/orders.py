@@ -2,8 +2,9 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from figures.models import DesignStatus
@@ -46,6 +47,7 @@ def order_place(
     city: str,
     country: str,
     shipping_method: ShippingMethod | None,
+    language: str | None = None,
 ) -> Order:
     """Create a pending_payment order from the cart, priced on the server, with snapshots
     of every line; the cart is emptied."""
@@ -67,6 +69,8 @@ def order_place(
         number=order_number_next(),
         owner=owner,
         email=email,
+        # Default: the language of the request placing the order, for later emails.
+        language=(language or translation.get_language() or settings.LANGUAGE_CODE)[:8],
         currency=priced.currency,
         full_name=full_name,
         address_line1=address_line1,
