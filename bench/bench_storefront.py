@@ -150,13 +150,52 @@ class Customer(threading.Thread):
         conn.close()
 
 
+def cpu_snapshot(gunicorn_pid: int) -> dict[str, Any]:
+    """CPU seconds so far per process of gunicorn (master and workers) and of PostgreSQL
+    (every backend on this machine), and the machine's busy/total CPU seconds."""
+    import psutil
+
+    def times(procs: list[psutil.Process]) -> dict[int, float]:
+        out = {}
+        for proc in procs:
+            try:
+                t = proc.cpu_times()
+            except psutil.Error:
+                continue
+            out[proc.pid] = t.user + t.system
+        return out
+
+    master = psutil.Process(gunicorn_pid)
+    postgres = [p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
+    machine = psutil.cpu_times()
+    idle = machine.idle + getattr(machine, "iowait", 0.0)
+    return {
+        "gunicorn": times([master, *master.children(recursive=True)]),
+        "postgres": times(postgres),
+        "machine_busy": sum(machine) - idle,
+        "machine_total": sum(machine),
+    }
+
+
+def cpu_used(before: dict[str, Any], after: dict[str, Any], name: str) -> float:
+    """CPU seconds between two snapshots; processes that ended in between are left out."""
+    return sum(t - before[name].get(pid, 0.0) for pid, t in after[name].items())
+
+
 def load(
-    port: int, users: list[dict[str, str]], *, duration: float, warmup: float, think_s: float
+    port: int,
+    users: list[dict[str, str]],
+    *,
+    duration: float,
+    warmup: float,
+    think_s: float,
+    gunicorn_pid: int,
 ) -> dict[str, Any]:
     start = time.perf_counter() + 0.5
     measure_from = start + warmup
     stop = measure_from + duration
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+    servers0 = cpu_snapshot(gunicorn_pid)
     customers = [
         Customer(
             port, user, start_at=start, measure_from=measure_from, stop_at=stop,
@@ -169,6 +208,7 @@ def load(
     for customer in customers:
         customer.join(timeout=duration + warmup + 60)
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    servers1 = cpu_snapshot(gunicorn_pid)
     client_cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
     samples: dict[str, list[float]] = {"product": [], "cart": []}
     errors: list[str] = []
@@ -181,6 +221,10 @@ def load(
         "errors": errors,
         "duration": duration,
         "client_cpu_s": client_cpu,
+        "gunicorn_cpu_s": cpu_used(servers0, servers1, "gunicorn"),
+        "postgres_cpu_s": cpu_used(servers0, servers1, "postgres"),
+        "machine_busy_s": servers1["machine_busy"] - servers0["machine_busy"],
+        "machine_total_s": servers1["machine_total"] - servers0["machine_total"],
         "reconnects": sum(c.reconnects for c in customers),
         "wall_s": stop - start,
     }
@@ -248,7 +292,7 @@ def main() -> int:
                 "--workers", str(args.workers), "--threads", str(args.threads),
                 "--backlog", "2048",
             ]  # fmt: skip
-            procs.start("gunicorn", cmd, env)
+            gunicorn = procs.start("gunicorn", cmd, env)
             base = f"http://127.0.0.1:{port}"
             h.wait_for(
                 lambda: h.http_ready(base), timeout=60, what="gunicorn", procs=procs, log="gunicorn"
@@ -262,7 +306,7 @@ def main() -> int:
                 )
                 run = load(
                     port, users[:clients], duration=args.duration, warmup=args.warmup,
-                    think_s=args.think_ms / 1000,
+                    think_s=args.think_ms / 1000, gunicorn_pid=gunicorn.pid,
                 )  # fmt: skip
                 run["clients"] = clients
                 results.append(run)
@@ -287,8 +331,10 @@ def main() -> int:
     for run in results:
         print(
             f"== {run['clients']} clients: errors {len(run['errors'])}, connections re-opened "
-            f"{run['reconnects']}, client CPU {run['client_cpu_s']:.1f} s in "
-            f"{run['wall_s']:.1f} s =="
+            f"{run['reconnects']} ==\n   CPU seconds in {run['wall_s']:.1f} s: gunicorn "
+            f"{run['gunicorn_cpu_s']:.1f}, PostgreSQL {run['postgres_cpu_s']:.1f}, this client "
+            f"{run['client_cpu_s']:.1f}; whole machine busy {run['machine_busy_s']:.1f} of "
+            f"{run['machine_total_s']:.1f}"
         )
         for err in run["errors"][:5]:
             print(f"   error: {err}")

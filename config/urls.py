@@ -11,6 +11,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("privacy/", include("privacy.urls")),
     path("studio/", include("figures.urls")),
+    path("print/", include("printing.urls")),
     path("", include("shop.urls")),
     prefix_default_language=False,
 )

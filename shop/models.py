@@ -159,7 +159,11 @@ ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
     S.IN_PRODUCTION: frozenset({S.SHIPPED, S.PARTIALLY_REFUNDED, S.REFUNDED}),
     S.SHIPPED: frozenset({S.DELIVERED, S.PARTIALLY_REFUNDED, S.REFUNDED}),
     S.DELIVERED: frozenset({S.PARTIALLY_REFUNDED, S.REFUNDED}),
-    S.PARTIALLY_REFUNDED: frozenset({S.PARTIALLY_REFUNDED, S.REFUNDED}),
+    # A partial refund (e.g. one damaged item) leaves the rest of the order to fulfil;
+    # Order.refunded_amount keeps the money record.
+    S.PARTIALLY_REFUNDED: frozenset(
+        {S.PARTIALLY_REFUNDED, S.REFUNDED, S.IN_PRODUCTION, S.SHIPPED, S.DELIVERED}
+    ),
     S.CANCELLED: frozenset(),
     S.REFUNDED: frozenset(),
 }

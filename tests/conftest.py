@@ -73,11 +73,11 @@ def celery_worker_process(django_subprocess_env, tmp_path_factory):
     from config.celery import app
 
     env = django_subprocess_env
-    broker = settings.CELERY_BROKER_URL
-    if broker.startswith("sqla+sqlite:///"):
-        Path(broker.removeprefix("sqla+sqlite:///")).unlink(missing_ok=True)
-    else:
-        app.control.purge()
+    # Drop tasks that earlier tests queued with no worker running (their rows are gone).
+    # Purge, never delete the SQLite broker file: this process may hold it open already.
+    with app.connection_for_write() as connection:
+        for queue in ("default", "gpu"):
+            connection.default_channel.queue_purge(queue)
     log = tmp_path_factory.mktemp("worker") / "worker.log"
     with log.open("w") as out:
         proc = subprocess.Popen(

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.contrib.sites.models import Site
 from django.core import signing
+from django.db.models.fields.files import FieldFile
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -94,3 +95,16 @@ def download_resolve(*, token: str) -> OrderLine:
     if line.order.status not in DOWNLOADABLE_STATUSES:
         raise DownloadNotAvailable()
     return line
+
+
+def download_file(*, line: OrderLine) -> FieldFile:
+    """The file a digital line's link serves: the print-quality PNG that printing made for
+    it once that is ready, else the approved render."""
+    from printing.models import PrintItem, PrintItemStatus
+
+    item = PrintItem.objects.filter(order_line=line, status=PrintItemStatus.READY).first()
+    name = item.file.name if item is not None else ""
+    if item is not None and name and name.endswith(".png") and item.file.storage.exists(name):
+        return item.file
+    assert line.render is not None  # download_resolve checks it
+    return line.render.image

@@ -110,7 +110,9 @@ def test_new_customer_signs_up_generates_and_approves_a_figure(
     with page.expect_response(is_design_page) as first_view:
         page.get_by_role("button", name="Generate my figure").click()
     page.wait_for_url(DESIGN_URL)
-    design_id = DESIGN_URL.search(urlsplit(page.url).path).group("id")
+    design_match = DESIGN_URL.search(urlsplit(page.url).path)
+    assert design_match, page.url
+    design_id = design_match.group("id")
     status_url = f"/studio/designs/{design_id}/status/"
 
     # Progress is brief with the fast stylize backend: the first view of the design page

@@ -1,0 +1,70 @@
+"""Printing settings, read on access so override_settings works (see README.md)."""
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+_DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
+
+
+def _default_font(name: str, vera: str) -> str:
+    # Debian's DejaVu covers far more scripts than reportlab's bundled Vera (its fallback).
+    dejavu = _DEJAVU / name
+    if dejavu.exists():
+        return str(dejavu)
+    import reportlab
+
+    return str(Path(reportlab.__file__).parent / "fonts" / vera)
+
+
+class PrintingSettings:
+    def _get(self, name: str, default: Any) -> Any:
+        return getattr(settings, "MINIME_" + name, default)
+
+    @property
+    def ICC_PROFILE(self) -> str:
+        """CMYK output profile for images and the PDF OutputIntent."""
+        return str(self._get("ICC_PROFILE", "/usr/share/color/icc/ghostscript/default_cmyk.icc"))
+
+    @property
+    def FONT_REGULAR(self) -> str:
+        return str(self._get("FONT_REGULAR", _default_font("DejaVuSans.ttf", "Vera.ttf")))
+
+    @property
+    def FONT_BOLD(self) -> str:
+        return str(self._get("FONT_BOLD", _default_font("DejaVuSans-Bold.ttf", "VeraBd.ttf")))
+
+    @property
+    def BRAND_NAME(self) -> str:
+        return str(self._get("BRAND_NAME", "Mini-Me Merch"))
+
+    @property
+    def BLEED_MM(self) -> float:
+        return float(self._get("BLEED_MM", 3.0))
+
+    @property
+    def SAFE_MARGIN_MM(self) -> float:
+        """Text and important art stay at least this far inside the trim."""
+        return float(self._get("SAFE_MARGIN_MM", 4.0))
+
+    @property
+    def MIN_DPI(self) -> int:
+        return int(self._get("MIN_DPI", 300))
+
+    @property
+    def HOLD_BELOW_DPI(self) -> int:
+        """Below this much real detail a line is held for staff instead of upscaled."""
+        return int(self._get("HOLD_BELOW_DPI", 150))
+
+    @property
+    def UPSCALER(self) -> str | None:
+        """Dotted path of a GPU upscaler callable (image, factor) -> image; None = resampling."""
+        return self._get("UPSCALER", None)
+
+    @property
+    def PRESS_SHEET(self) -> str:
+        return str(self._get("PRESS_SHEET", "SRA3"))
+
+
+printing_settings = PrintingSettings()

@@ -1,0 +1,387 @@
+"""Print-ready PDF building blocks shared by every product (products.py builds the products).
+
+One page per document: the trim size plus printing_settings.BLEED_MM on each side, with TrimBox
+and BleedBox set, so the press trims (or the die cuts) where the customer's product ends and
+backgrounds run 3 mm past that line. Everything is CMYK: colours are CMYKColor (the canvas
+refuses RGB), images go sRGB -> the output ICC profile (perceptual) and are embedded as CMYK
+JPEGs, fonts are embedded TrueType subsets, and the cut lines are spot colours ('CutContour',
+'Dieline') that overprint, so a RIP routes them to the cutter and they knock nothing out. An
+OutputIntent with the same ICC profile is added last (reportlab cannot write one).
+
+Drawing happens in millimetres with the origin at the trim's lower-left corner
+(`PrintDocument.mm_space()`); the bleed lies at negative coordinates and beyond the trim size.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pikepdf
+from PIL import Image, ImageCms
+from reportlab import rl_config
+from reportlab.lib.colors import CMYKColor, CMYKColorSep
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+
+from printing.conf import printing_settings
+
+# reportlab wraps every stream in ASCII85 by default, in pure Python unless the optional
+# rl_accel package is installed: 80 % of a sticker sheet's build time, for a file a quarter
+# larger. Print files are binary anyway; this is reportlab's documented switch (it only changes
+# how streams are encoded, for every reportlab document of the process).
+rl_config.useA85 = 0
+
+MM = 72.0 / 25.4  # points per millimetre
+PT = 25.4 / 72.0  # millimetres per point
+JPEG_QUALITY = 92
+
+# Spot colours of the cutter. 'CutContour' is the name cutting plotters and kiss-cut RIPs look
+# for; the alternate CMYK only decides how a proof shows the line.
+CUT_CONTOUR = CMYKColorSep(0, 1, 0, 0, spotName="CutContour", density=1)
+DIELINE = CMYKColorSep(1, 0, 0.2, 0, spotName="Dieline", density=1)
+SPOT_NAMES = ("CutContour", "Dieline")
+CUT_LINE_WIDTH_PT = 0.5
+FOLD_DASH_MM = (3.0, 2.0)
+
+WHITE = CMYKColor(0, 0, 0, 0)
+BLACK = CMYKColor(0, 0, 0, 1)
+# Rich black for large type on colour; body text stays pure K (no registration fringes).
+RICH_BLACK = CMYKColor(0.6, 0.4, 0.4, 1)
+
+
+# --- Fonts ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fonts:
+    regular: str
+    bold: str
+
+
+def _font_register(path: str) -> str:
+    # One registered name per file: settings can point at another font (override_settings).
+    name = "MM-" + Path(path).stem
+    if name not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(name, path))
+    return name
+
+
+def fonts() -> Fonts:
+    """The product fonts, registered with reportlab (embedded as subsets when used)."""
+    return Fonts(
+        regular=_font_register(printing_settings.FONT_REGULAR),
+        bold=_font_register(printing_settings.FONT_BOLD),
+    )
+
+
+def fit_font_size(text: str, font: str, *, max_width_mm: float, size_pt: float) -> float:
+    """The largest size up to size_pt at which text fits max_width_mm."""
+    width_pt = pdfmetrics.stringWidth(text, font, size_pt)
+    if width_pt * PT <= max_width_mm or width_pt <= 0:
+        return size_pt
+    return size_pt * max_width_mm / (width_pt * PT)
+
+
+def text_width_mm(text: str, font: str, size_pt: float) -> float:
+    return float(pdfmetrics.stringWidth(text, font, size_pt)) * PT
+
+
+# --- Colour -----------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4)
+def _cmyk_transform(profile_path: str) -> ImageCms.ImageCmsTransform:
+    srgb = ImageCms.createProfile("sRGB")
+    cmyk = ImageCms.ImageCmsProfile(profile_path)
+    return ImageCms.buildTransform(
+        srgb, cmyk, "RGB", "CMYK", renderingIntent=ImageCms.Intent.PERCEPTUAL
+    )
+
+
+def to_cmyk(
+    image: Image.Image, *, background: tuple[int, int, int] = (255, 255, 255)
+) -> Image.Image:
+    """sRGB (or RGBA, flattened onto `background`) -> CMYK through the output profile."""
+    if image.mode == "CMYK":
+        return image
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, background)
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        image = flat
+    elif image.mode != "RGB":
+        image = image.convert("RGB")
+    result = ImageCms.applyTransform(image, _cmyk_transform(printing_settings.ICC_PROFILE))
+    assert result is not None  # not in place
+    # Pillow attaches the output profile; the PDF's OutputIntent carries it once instead.
+    result.info.pop("icc_profile", None)
+    return result
+
+
+def cmyk_jpeg_bytes(image: Image.Image, *, quality: int = JPEG_QUALITY) -> bytes:
+    buffer = io.BytesIO()
+    to_cmyk(image).save(buffer, format="JPEG", quality=quality, optimize=False)
+    return buffer.getvalue()
+
+
+# --- Paths ------------------------------------------------------------------------------------
+
+Point = tuple[float, float]
+
+
+def rounded_rect_points(
+    x: float, y: float, w: float, h: float, r: float, *, steps: int = 6
+) -> list[Point]:
+    """A closed rounded rectangle as a polygon (mm), counter-clockwise from the bottom edge."""
+    r = max(0.0, min(r, w / 2, h / 2))
+    corners = [
+        (x + w - r, y + r, -90.0),
+        (x + w - r, y + h - r, 0.0),
+        (x + r, y + h - r, 90.0),
+        (x + r, y + r, 180.0),
+    ]
+    points: list[Point] = []
+    for cx, cy, start in corners:
+        for i in range(steps + 1):
+            angle = math.radians(start + 90.0 * i / steps)
+            points.append((cx + r * math.cos(angle), cy + r * math.sin(angle)))
+    return points
+
+
+def arc_points(
+    cx: float, cy: float, r: float, start_deg: float, end_deg: float, *, steps: int = 12
+) -> list[Point]:
+    return [
+        (
+            cx + r * math.cos(math.radians(start_deg + (end_deg - start_deg) * i / steps)),
+            cy + r * math.sin(math.radians(start_deg + (end_deg - start_deg) * i / steps)),
+        )
+        for i in range(steps + 1)
+    ]
+
+
+# --- The document -----------------------------------------------------------------------------
+
+
+class PrintDocument:
+    """One print-ready page: trim + bleed, TrimBox/BleedBox, CMYK only.
+
+    Draw in millimetres inside `with doc.mm_space():` (origin at the trim's lower-left
+    corner); `doc.canvas` in its base state is reportlab's point space with the origin at the
+    bleed's lower-left corner (what packaging.draw_pdf takes). `finish()` returns the bytes.
+    """
+
+    def __init__(
+        self,
+        *,
+        width_mm: float,
+        height_mm: float,
+        title: str,
+        subject: str = "",
+        bleed_mm: float | None = None,
+    ) -> None:
+        self.width_mm = float(width_mm)
+        self.height_mm = float(height_mm)
+        self.bleed_mm = printing_settings.BLEED_MM if bleed_mm is None else float(bleed_mm)
+        self.fonts = fonts()
+        self._buffer = io.BytesIO()
+        self._tmp = tempfile.TemporaryDirectory(prefix="minime-print-")
+        # id(image) -> (image, its JPEG): an image placed twice is embedded once (reportlab
+        # reuses the XObject of a file name it has seen). The entry holds the image: ids stay.
+        self._jpegs: dict[int, tuple[Image.Image, Path]] = {}
+        b = self.bleed_mm * MM
+        page_w = (self.width_mm + 2 * self.bleed_mm) * MM
+        page_h = (self.height_mm + 2 * self.bleed_mm) * MM
+        self.canvas = Canvas(
+            self._buffer,
+            pagesize=(page_w, page_h),
+            trimBox=(b, b, page_w - b, page_h - b),
+            bleedBox=(0, 0, page_w, page_h),
+            # Process CMYK or named separations only ("cmyk" would turn spots into process)
+            enforceColorSpace="sep_cmyk",
+            initialFontName=self.fonts.regular,
+            pageCompression=1,
+        )
+        self.canvas.setTitle(title)
+        self.canvas.setSubject(subject)
+        self.canvas.setAuthor(printing_settings.BRAND_NAME)
+        self.canvas.setCreator(f"{printing_settings.BRAND_NAME} printing")
+
+    # Geometry in points of the base state (for packaging.draw_pdf and friends).
+    def x_pt(self, x_mm: float) -> float:
+        return (self.bleed_mm + x_mm) * MM
+
+    def y_pt(self, y_mm: float) -> float:
+        return (self.bleed_mm + y_mm) * MM
+
+    @contextmanager
+    def mm_space(self) -> Iterator[Canvas]:
+        """Units of millimetres, origin at the trim's lower-left corner."""
+        c = self.canvas
+        c.saveState()
+        c.translate(self.bleed_mm * MM, self.bleed_mm * MM)
+        c.scale(MM, MM)
+        try:
+            yield c
+        finally:
+            c.restoreState()
+
+    # --- drawing helpers (call inside mm_space) ---
+
+    def fill_bleed(self, colour: CMYKColor) -> None:
+        """Background over the whole page, bleed included."""
+        c = self.canvas
+        c.setFillColor(colour)
+        b = self.bleed_mm
+        c.rect(-b, -b, self.width_mm + 2 * b, self.height_mm + 2 * b, stroke=0, fill=1)
+
+    def image(self, image: Image.Image, *, x: float, y: float, w: float, h: float) -> None:
+        """Place an image (already at its final pixel size) as a CMYK JPEG at x, y, w, h mm.
+
+        Written to a file and passed by name: reportlab embeds a JPEG file as-is (DCT), which
+        is far faster than handing it decoded pixels."""
+        if id(image) not in self._jpegs:
+            path = Path(self._tmp.name) / f"image-{len(self._jpegs) + 1}.jpg"
+            path.write_bytes(cmyk_jpeg_bytes(image))
+            self._jpegs[id(image)] = (image, path)
+        _image, path = self._jpegs[id(image)]
+        self.canvas.drawImage(str(path), x, y, width=w, height=h)
+
+    def polygon_path(self, points: Sequence[Point], *, close: bool = True) -> object:
+        path = self.canvas.beginPath()
+        first, *rest = points
+        path.moveTo(*first)
+        for point in rest:
+            path.lineTo(*point)
+        if close:
+            path.close()
+        return path
+
+    def spot_stroke(
+        self,
+        paths: Sequence[object],
+        colour: CMYKColorSep,
+        *,
+        dash_mm: tuple[float, float] | None = None,
+    ) -> None:
+        """Stroke cut / fold paths in a spot colour that overprints (knocks nothing out)."""
+        c = self.canvas
+        c.saveState()
+        c.setStrokeColor(colour)
+        c.setStrokeOverprint(True)
+        c.setOverprintMask(True)
+        c.setLineWidth(CUT_LINE_WIDTH_PT * PT)
+        c.setLineJoin(1)
+        c.setLineCap(1)
+        if dash_mm:
+            c.setDash(list(dash_mm), 0)
+        for path in paths:
+            c.drawPath(path, stroke=1, fill=0)
+        c.restoreState()
+
+    def text(
+        self,
+        text: str,
+        *,
+        x: float,
+        y: float,
+        size_pt: float,
+        colour: CMYKColor = BLACK,
+        bold: bool = False,
+        align: str = "left",
+        angle: float = 0.0,
+        outline: CMYKColor | None = None,
+        outline_mm: float = 0.0,
+    ) -> None:
+        """One line of text, its baseline at (x, y) mm; align left / centre / right; with an
+        outline of outline_mm around the glyphs (as the packaging front sets the name)."""
+        c = self.canvas
+        font = self.fonts.bold if bold else self.fonts.regular
+        size = size_pt * PT
+        width = text_width_mm(text, font, size_pt)
+        start = {"centre": -width / 2, "right": -width}.get(align, 0.0)
+        c.saveState()
+        c.translate(x, y)
+        if angle:
+            c.rotate(angle)
+        c.setFillColor(colour)
+        passes = [0]
+        if outline is not None and outline_mm > 0:
+            # Stroked centred on the glyph edge at twice the width, the fill set again on top.
+            c.setStrokeColor(outline)
+            c.setLineWidth(2 * outline_mm)
+            c.setLineJoin(1)
+            passes = [2, 0]
+        for mode in passes:
+            line = c.beginText(start, 0)
+            line.setFont(font, size)
+            line.setTextRenderMode(mode)
+            line.textOut(text)
+            c.drawText(line)
+        c.restoreState()
+
+    def finish(self) -> bytes:
+        """Close the page, add the OutputIntent, return the PDF."""
+        try:
+            self.canvas.showPage()
+            self.canvas.save()
+            return output_intent_add(self._buffer.getvalue())
+        finally:
+            self._tmp.cleanup()
+
+
+def _rgb_image_to_cmyk(obj: object) -> None:
+    """An RGB image drawn by other code (packaging's figure, with its soft mask) -> CMYK JPEG
+    through the output profile. The soft mask stays as it is."""
+    if not (
+        isinstance(obj, pikepdf.Stream)
+        and obj.get("/Subtype") == pikepdf.Name.Image
+        and obj.get("/ColorSpace") == pikepdf.Name.DeviceRGB
+        and int(obj.get("/BitsPerComponent", 8)) == 8
+    ):
+        return
+    image = pikepdf.PdfImage(obj).as_pil_image()
+    obj.write(cmyk_jpeg_bytes(image), filter=pikepdf.Name.DCTDecode)
+    obj.ColorSpace = pikepdf.Name.DeviceCMYK
+    # Pillow writes Adobe-style (inverted) CMYK JPEGs, as reportlab assumes for its own.
+    obj.Decode = pikepdf.Array([1, 0, 1, 0, 1, 0, 1, 0])
+
+
+def output_intent_add(data: bytes, *, profile_path: str | None = None) -> bytes:
+    """Add a GTS_PDFX OutputIntent with the CMYK output profile (N=4) and convert any RGB
+    image other code drew (packaging's figure) to CMYK."""
+    profile_path = profile_path or printing_settings.ICC_PROFILE
+    icc_bytes = Path(profile_path).read_bytes()
+    description = ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(profile_path)).strip()
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        profile = pikepdf.Stream(pdf, icc_bytes)
+        profile.N = 4
+        profile.Alternate = pikepdf.Name.DeviceCMYK
+        intent = pikepdf.Dictionary(
+            Type=pikepdf.Name.OutputIntent,
+            S=pikepdf.Name.GTS_PDFX,
+            OutputConditionIdentifier=pikepdf.String("Custom"),
+            OutputCondition=pikepdf.String(description or Path(profile_path).name),
+            Info=pikepdf.String(description or Path(profile_path).name),
+            RegistryName=pikepdf.String("http://www.color.org"),
+            DestOutputProfile=pdf.make_indirect(profile),
+        )
+        pdf.Root.OutputIntents = pikepdf.Array([pdf.make_indirect(intent)])
+        for obj in list(pdf.objects):
+            _rgb_image_to_cmyk(obj)
+        pdf.docinfo[pikepdf.Name.Trapped] = pikepdf.Name("/False")
+        out = io.BytesIO()
+        pdf.save(
+            out,
+            compress_streams=True,
+            deterministic_id=True,
+        )
+    return out.getvalue()

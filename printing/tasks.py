@@ -1,0 +1,45 @@
+"""Thin Celery wrappers: ids in, one service call, retry policy."""
+
+import logging
+from typing import Any
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from printing import services
+from printing.models import PrintItem
+
+logger = logging.getLogger(__name__)
+
+MAX_RETRIES = 4
+
+
+def enqueue_render(*, item_id: int) -> None:
+    """Queue the print file of one item (called on commit). No expiry: a paid line must get
+    its file however late the worker comes; running twice is harmless (see the service)."""
+    render_print_item.apply_async(args=(item_id,), queue="default")
+
+
+@shared_task(
+    name="printing.render_print_item",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    max_retries=MAX_RETRIES,
+)
+def render_print_item(self: Any, item_id: int, force: bool = False) -> None:
+    try:
+        services.print_item_render(item_id=item_id, force=force)
+    except PrintItem.DoesNotExist:
+        logger.info("Print item %s no longer exists (order erased?): nothing to render", item_id)
+    except (OperationalError, InterfaceError, services.TransientPrintError) as exc:
+        # The database or the file storage was briefly away: the item is still pending, so
+        # running again does only the missing work. Anything else is recorded on the item.
+        if self.request.retries >= MAX_RETRIES:
+            services.print_item_fail(
+                item_id=item_id,
+                reason=f"Gave up after {MAX_RETRIES + 1} tries: {type(exc).__name__}: {exc}",
+            )
+            return
+        raise self.retry(exc=exc, countdown=2 ** (self.request.retries + 1)) from exc
