@@ -404,8 +404,7 @@ def download(request: AuthenticatedRequest, token: str) -> HttpResponseBase:
     if line.order.owner_id != request.user.pk:
         message = str(downloads.DownloadLinkInvalid.default_message)
         return _message_page(request, title=title, message=message, status=404)
-    assert line.render is not None  # download_resolve checks it
-    image = line.render.image
+    image = downloads.download_file(line=line)  # the print-quality PNG once it is ready
     if not image.name or not image.storage.exists(image.name):
         raise Http404
     response = FileResponse(
