@@ -8,6 +8,7 @@ BIN=.venv/bin
 PORT="${PORT:-8000}"
 export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-config.settings}"
 
+bash scripts/system-deps.sh
 $BIN/python manage.py migrate --no-input -v0
 $BIN/python manage.py collectstatic --no-input -v0
 $BIN/python manage.py minime_demo --domain "127.0.0.1:${PORT}"
