@@ -171,6 +171,7 @@ CELERY_BEAT_SCHEDULE = {
     "figures-reap-stuck-jobs": {"task": "figures.reap_stuck_jobs", "schedule": 60.0},
     # Orders paid at Stripe whose webhook never arrived (shop.services.payments).
     "shop-reconcile-payments": {"task": "shop.reconcile_payments", "schedule": 300.0},
+    "privacy-retention": {"task": "privacy.run_retention", "schedule": 86400.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -6,3 +6,9 @@ class PrintingConfig(AppConfig):
     name = "printing"
     default_auto_field = "django.db.models.BigAutoField"
     verbose_name = _("Printing")
+
+    def ready(self) -> None:
+        from printing.privacy import PrintingPrivacyHandler
+        from privacy.registry import register
+
+        register(PrintingPrivacyHandler())

@@ -6,3 +6,9 @@ class PrivacyConfig(AppConfig):
     name = "privacy"
     default_auto_field = "django.db.models.BigAutoField"
     verbose_name = _("Privacy")
+
+    def ready(self) -> None:
+        from privacy.handlers import AccountsPrivacyHandler
+        from privacy.registry import register
+
+        register(AccountsPrivacyHandler())

@@ -18,5 +18,20 @@ class PrivacySettings:
     def UNAPPROVED_RENDER_RETENTION_DAYS(self) -> int:
         return int(self._get("UNAPPROVED_RENDER_RETENTION_DAYS", 7))
 
+    @property
+    def INVOICE_RETENTION_YEARS(self) -> int:
+        """Years the anonymised invoice data of an erased customer is kept (tax law)."""
+        return int(self._get("INVOICE_RETENTION_YEARS", 8))
+
+    @property
+    def EXPORT_LINK_HOURS(self) -> int:
+        """Hours a ready data export can be downloaded (once)."""
+        return int(self._get("EXPORT_LINK_HOURS", 72))
+
+    @property
+    def UNUSED_ACCOUNT_DAYS(self) -> int:
+        """Accounts with no login, order or design for this many days are erased."""
+        return int(self._get("UNUSED_ACCOUNT_DAYS", 730))
+
 
 privacy_settings = PrivacySettings()

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -14,3 +16,27 @@ class ConsentForm(forms.Form):
         required=False,
         label=_("Use my photos to improve the models (optional, you can withdraw at any time)."),
     )
+
+
+class ConsentToggleForm(forms.Form):
+    """One purpose switched on or off in the privacy centre."""
+
+    granted = forms.TypedChoiceField(
+        choices=[("1", _("On")), ("0", _("Off"))], coerce=lambda value: value == "1"
+    )
+
+
+class ErasureConfirmForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password"), strip=False, widget=forms.PasswordInput(render_value=False)
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("That is not your password."), code="wrong_password")
+        return password

@@ -1,6 +1,7 @@
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from privacy.models import ConsentRecord, Purpose
+from privacy.models import ConsentRecord, DataExport, ErasureReceipt, Purpose
 from privacy.selectors import consent_is_active, policy_current
 from privacy.typing import Account
 
@@ -29,3 +30,63 @@ def consent_require(*, user: Account, purpose: str) -> None:
 
     if not consent_is_active(user=user, purpose=purpose):
         raise ConsentRequired(purpose)
+
+
+@transaction.atomic
+def consent_withdraw_generation(*, user: Account, method: str) -> ConsentRecord:
+    """Withdrawing generation consent stops everything that depends on it: queued jobs are
+    cancelled and the photos erased (the registry in privacy.erasure does the work)."""
+    from privacy.erasure import withdraw_generation_consent_effects
+
+    record = consent_record(user=user, purpose=Purpose.GENERATION, granted=False, method=method)
+    withdraw_generation_consent_effects(user=user)
+    return record
+
+
+@transaction.atomic
+def privacy_centre_export_request(*, user: Account) -> DataExport:
+    """A customer asks for their data: start the export and file it as a data-subject request
+    (logged in to the own account is the identity check)."""
+    from privacy.exporting import data_export_create
+    from privacy.models import DataSubjectRequest
+    from privacy.requests import dsr_create, dsr_log
+
+    export = data_export_create(user=user)
+    request = dsr_create(
+        kind=DataSubjectRequest.Kind.ACCESS,
+        user=user,
+        email=user.email,
+        from_customer=True,
+        identity_verified=True,
+        identity_check="Signed in to the own account",
+    )
+    request.status = DataSubjectRequest.Status.IN_PROGRESS
+    request.save(update_fields=["status"])
+    dsr_log(request=request, message=f"Export {export.pk} started from the privacy centre.")
+    return export
+
+
+@transaction.atomic
+def privacy_centre_erasure_request(*, user: Account) -> ErasureReceipt:
+    """A customer erases their account. The request row keeps no email: after the erasure it
+    would be the only personal data left; the receipt id links it to the proof."""
+    from privacy.erasure import erasure_start
+    from privacy.models import DataSubjectRequest
+    from privacy.requests import dsr_create, dsr_log
+
+    # A plain model instance: request.user is a lazy proxy, and erasure works on the row.
+    user = get_user_model()._default_manager.get(pk=user.pk)
+    receipt = erasure_start(user=user)
+    request = dsr_create(
+        kind=DataSubjectRequest.Kind.ERASURE,
+        user=user,
+        from_customer=True,
+        identity_verified=True,
+        identity_check="Signed in and re-entered the password",
+    )
+    request.status = DataSubjectRequest.Status.IN_PROGRESS
+    request.save(update_fields=["status"])
+    dsr_log(
+        request=request, message=f"Erasure started from the privacy centre, receipt {receipt.pk}."
+    )
+    return receipt

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods
 from privacy.conf import privacy_settings
 from privacy.forms import ConsentForm
 from privacy.models import ConsentMethod, Purpose
-from privacy.selectors import consent_is_active, policy_current
+from privacy.selectors import consent_is_active, consent_needs_renewal, policy_current
 from privacy.services import consent_form_submit
 from privacy.typing import AuthenticatedRequest
 
@@ -48,6 +48,8 @@ def consent(request: AuthenticatedRequest) -> HttpResponse:
         "generation_policy": policy_current(purpose=Purpose.GENERATION),
         "training_policy": policy_current(purpose=Purpose.TRAINING),
         "has_generation_consent": consent_is_active(user=request.user, purpose=Purpose.GENERATION),
+        # Agreed to an older version, and the policy changed materially since: say why we ask.
+        "policy_changed": consent_needs_renewal(user=request.user, purpose=Purpose.GENERATION),
         "photo_retention_days": privacy_settings.PHOTO_RETENTION_DAYS,
         "render_retention_days": privacy_settings.UNAPPROVED_RENDER_RETENTION_DAYS,
     }

@@ -6,3 +6,9 @@ class ShopConfig(AppConfig):
     name = "shop"
     default_auto_field = "django.db.models.BigAutoField"
     verbose_name = _("Shop")
+
+    def ready(self) -> None:
+        from privacy.registry import register
+        from shop.privacy import ShopPrivacyHandler
+
+        register(ShopPrivacyHandler())

@@ -77,7 +77,7 @@ def celery_worker_process(django_subprocess_env, tmp_path_factory):
     # Purge, never delete the SQLite broker file: this process may hold it open already.
     with app.connection_for_write() as connection:
         for queue in ("default", "gpu"):
-            connection.default_channel.queue_purge(queue)
+            connection.default_channel.queue_purge(queue)  # type: ignore[attr-defined]
     log = tmp_path_factory.mktemp("worker") / "worker.log"
     with log.open("w") as out:
         proc = subprocess.Popen(

@@ -45,6 +45,10 @@ def _send(
     context: dict[str, Any],
     subject_args: dict[str, Any] | None = None,
 ) -> None:
+    from shop.privacy import ANONYMISED_EMAIL
+
+    if order.email == ANONYMISED_EMAIL:
+        return  # the customer was erased; an order finished afterwards emails nobody
     # The customer's language at checkout: the worker or webhook has no customer request.
     with translation.override(order.language or settings.LANGUAGE_CODE):
         context = {**_order_context(order), **context}

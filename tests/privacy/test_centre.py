@@ -1,0 +1,235 @@
+import io
+import zipfile
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils import dateformat, formats, timezone
+
+from figures import services as figure_services
+from figures.models import JobStatus, Photo
+from privacy.exporting import data_export_build, data_export_token
+from privacy.models import (
+    ConsentRecord,
+    DataExport,
+    DataSubjectRequest,
+    ErasureReceipt,
+    Purpose,
+)
+from privacy.selectors import consent_is_active
+from tests import factories
+from tests.shop import factories as shop_factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _date(value) -> str:
+    return dateformat.format(value, formats.get_format("DATE_FORMAT"))
+
+
+def test_centre_lists_photos_designs_renders_orders_and_consents_with_retention(
+    user_client, settings
+):
+    settings.MINIME_PHOTO_RETENTION_DAYS = 30
+    settings.MINIME_UNAPPROVED_RENDER_RETENTION_DAYS = 7
+    user = user_client.user
+    design = shop_factories.approved_design_for(user)
+    order = shop_factories.order_for(user, design=design)
+    draft = factories.design_for(user, name="Draft")
+
+    response = user_client.get(reverse("privacy:centre"))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert reverse("figures:photo_image", args=[design.photo_id]) in html
+    assert reverse("figures:photo_image", args=[draft.photo_id]) in html
+    assert reverse("figures:render_image", args=[design.approved_render_id]) in html
+    # photo of the approved design: 30 days after approval; the draft's: after approval
+    assert "Deleted on " + _date(design.approved_at + timedelta(days=30)) in html
+    assert "Deleted 30 days after you approve your figure" in html
+    assert "Approved: kept while your account exists" in html
+    assert order.number in html
+    invoice_until = order.created_at.replace(year=order.created_at.year + 8, month=12, day=31)
+    assert f"invoice kept 8 years by law, until {_date(invoice_until)}" in html
+    assert "Draft" in html and design.name in html
+    assert html.count('data-testid="consent-record"') == 2
+    assert 'data-testid="consent-marketing"' in html
+
+
+def test_unapproved_renders_show_their_deletion_date(user_client, settings):
+    settings.MINIME_UNAPPROVED_RENDER_RETENTION_DAYS = 7
+    user = user_client.user
+    design = shop_factories.approved_design_for(user)
+    revised = figure_services.design_revise(design=design, actor=user, changes={"tagline": "Boss"})
+    settings.MINIME_RENDER_SIZE, settings.MINIME_RENDERS_PER_JOB = 128, 1
+    job = figure_services.generation_job_create(design=revised, actor=user)
+    figure_services.job_run(job_id=job.pk)
+    render = job.renders.get()
+
+    html = user_client.get(reverse("privacy:centre")).content.decode()
+
+    assert "Not approved: deleted on " + _date(render.created_at + timedelta(days=7)) in html
+
+
+def test_menu_privacy_link_points_to_the_centre(user_client):
+    html = user_client.get(reverse("privacy:centre")).content.decode()
+
+    assert f'href="{reverse("privacy:centre")}" data-testid="nav-privacy"' in html
+
+
+@pytest.mark.parametrize("purpose", [Purpose.TRAINING, Purpose.MARKETING])
+def test_toggles_write_privacy_centre_records(user_client, purpose):
+    user = user_client.user
+    url = reverse("privacy:consent_toggle", args=[purpose])
+
+    on = user_client.post(url, {"granted": "1"})
+    assert on.status_code == 302
+    assert consent_is_active(user=user, purpose=purpose)
+    user_client.post(url, {"granted": "0"})
+
+    assert not consent_is_active(user=user, purpose=purpose)
+    records = ConsentRecord.objects.filter(user=user, purpose=purpose, method="privacy_centre")
+    assert [r.granted for r in records.order_by("created_at", "id")] == [True, False]
+
+
+def test_toggle_rejects_unknown_purposes_and_get(user_client):
+    assert (
+        user_client.post(
+            reverse("privacy:consent_toggle", args=["spying"]), {"granted": "1"}
+        ).status_code
+        == 404
+    )
+    assert user_client.get(reverse("privacy:consent_toggle", args=["training"])).status_code == 405
+
+
+def test_generation_withdrawal_asks_first_then_cancels_jobs_and_erases_photos(user_client):
+    user = user_client.user
+    design = factories.design_for(user)
+    job = figure_services.generation_job_create(design=design, actor=user)  # queued
+
+    first = user_client.post(
+        reverse("privacy:consent_toggle", args=["generation"]), {"granted": "0"}
+    )
+
+    assert first["Location"] == reverse("privacy:generation_withdraw")
+    assert consent_is_active(user=user, purpose=Purpose.GENERATION)  # nothing happened yet
+    page = user_client.get(first["Location"]).content.decode()
+    assert "cancel every figure still waiting" in page and "erase all your photos" in page
+
+    user_client.post(reverse("privacy:generation_withdraw"))
+
+    assert not consent_is_active(user=user, purpose=Purpose.GENERATION)
+    assert ConsentRecord.objects.filter(
+        user=user, purpose=Purpose.GENERATION, granted=False, method="privacy_centre"
+    ).exists()
+    assert not Photo.objects.filter(owner=user).exists()
+    job.refresh_from_db()
+    assert job.status == JobStatus.CANCELLED
+
+
+def test_export_request_then_download_once(user_client, django_capture_on_commit_callbacks):
+    user = user_client.user
+    factories.design_for(user)
+
+    with django_capture_on_commit_callbacks(execute=False):
+        response = user_client.post(reverse("privacy:export_request"))
+    assert response.status_code == 302
+    export = DataExport.objects.get(user=user)
+    request = DataSubjectRequest.objects.get(user=user)
+    assert request.kind == "access" and request.from_customer and request.identity_verified
+    pending = user_client.get(reverse("privacy:centre")).content.decode()
+    assert "Being prepared" in pending and 'data-testid="export-download"' not in pending
+
+    data_export_build(export_id=export.pk)  # what the worker does
+    page = user_client.get(reverse("privacy:centre")).content.decode()
+    url = reverse("privacy:export_download", args=[data_export_token(DataExport.objects.get())])
+    assert url in page
+
+    download = user_client.get(url)
+    assert download.status_code == 200
+    assert "attachment" in download["Content-Disposition"]
+    body = b"".join(download.streaming_content)
+    assert "data.json" in zipfile.ZipFile(io.BytesIO(body)).namelist()
+    again = user_client.get(url)
+    assert again.status_code == 404
+    assert "not available" in again.content.decode()
+
+
+def test_other_users_export_tokens_are_refused(client):
+    owner = factories.user_create()
+    export = DataExport.objects.create(user=owner)
+    data_export_build(export_id=export.pk)
+    client.force_login(factories.user_create())
+
+    response = client.get(reverse("privacy:export_download", args=[data_export_token(export)]))
+
+    assert response.status_code == 404
+    export.refresh_from_db()
+    assert export.status == DataExport.Status.READY  # still downloadable by its owner
+
+
+def test_forged_token_is_refused(user_client):
+    response = user_client.get(reverse("privacy:export_download", args=["1:forged"]))
+
+    assert response.status_code == 404
+
+
+def test_download_needs_login(client):
+    export = DataExport.objects.create(user=factories.user_create())
+    url = reverse("privacy:export_download", args=[data_export_token(export)])
+
+    assert client.get(url).status_code == 302
+
+
+def test_erase_with_wrong_password_is_refused(user_client):
+    user = user_client.user
+
+    response = user_client.post(reverse("privacy:erase"), {"password": "wrong"})
+
+    assert response.status_code == 400
+    assert "That is not your password" in response.content.decode()
+    assert not ErasureReceipt.objects.exists()
+    user.refresh_from_db()
+    assert user.is_active
+
+
+def test_erase_with_password_logs_out_and_shows_a_receipt(
+    user_client, django_capture_on_commit_callbacks
+):
+    user = user_client.user
+
+    with django_capture_on_commit_callbacks(execute=False):
+        response = user_client.post(reverse("privacy:erase"), {"password": factories.PASSWORD})
+
+    assert response["Location"] == reverse("privacy:erasure_receipt")
+    receipt = ErasureReceipt.objects.get()
+    page = user_client.get(response["Location"])
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert f'data-testid="receipt-id">{receipt.pk}<' in html
+    assert user.email not in html  # logged out, and the receipt holds no personal data
+    assert not get_user_model().objects.get(pk=user.pk).is_active
+    request = DataSubjectRequest.objects.get(kind="erasure")
+    assert request.email == "" and request.identity_verified
+    assert request.log.filter(message__contains=f"receipt {receipt.pk}").exists()
+    assert user_client.get(reverse("privacy:centre")).status_code == 302  # logged out
+
+
+def test_receipt_page_needs_the_session_that_erased(client):
+    assert client.get(reverse("privacy:erasure_receipt")).status_code == 404
+
+
+def test_erasure_completes_through_the_registry(user_client, django_capture_on_commit_callbacks):
+    from privacy.erasure import erasure_run
+
+    user = user_client.user
+    photo = factories.photo_for(user)
+    with django_capture_on_commit_callbacks(execute=False):
+        user_client.post(reverse("privacy:erase"), {"password": factories.PASSWORD})
+
+    erasure_run(receipt_id=ErasureReceipt.objects.get().pk)
+
+    assert not get_user_model().objects.filter(pk=user.pk).exists()
+    assert not Photo.objects.filter(pk=photo.pk).exists()
+    assert timezone.now()
