@@ -15,7 +15,6 @@ import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import timedelta
-from decimal import Decimal
 from io import BytesIO
 from typing import Any, cast
 
@@ -42,6 +41,7 @@ from django_countries.filters import CountryFilter
 
 from printing.models import PrintBatch, PrintItem, PrintItemStatus, ProductionOrder
 from privacy.typing import Account
+from shop.admin_refunds import RefundForm, refund_keys, refund_remaining, refundable, refunds_apply
 from shop.exceptions import ShopError
 from shop.models import (
     ORDER_TRANSITIONS,
@@ -314,56 +314,6 @@ class ShipForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"size": 26}),
     )
-
-
-def refund_remaining(order: Order) -> Decimal:
-    return order.total_gross - order.refunded_amount
-
-
-def refundable(order: Order) -> bool:
-    """Whether the lifecycle allows a refund now and money is left (the service checks
-    again; this decides what the confirmation page offers)."""
-    return S.REFUNDED in ORDER_TRANSITIONS[order.status] and refund_remaining(order) > 0
-
-
-class RefundForm(forms.Form):
-    scope = forms.ChoiceField(
-        label=_("Refund"),
-        choices=[
-            ("full", _("everything not yet refunded")),
-            ("partial", _("this amount per order:")),
-        ],
-        initial="full",
-        widget=forms.RadioSelect,
-    )
-    amount = forms.DecimalField(
-        label=_("Amount"),
-        required=False,
-        min_value=Decimal("0.01"),
-        max_digits=12,
-        decimal_places=2,
-    )
-    reason = forms.CharField(label=_("Reason"), max_length=300)
-
-    def __init__(self, *args: Any, orders: Sequence[Order], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.orders = orders
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("scope") != "partial":
-            data["amount"] = None
-            return data
-        amount = data.get("amount")
-        if amount is None:
-            if "amount" not in self.errors:
-                self.add_error("amount", _("Enter the amount to refund."))
-            return data
-        too_much = [o for o in self.orders if amount > refund_remaining(o)]
-        if too_much:
-            listed = ", ".join(f"{o.number} ({refund_remaining(o)} {o.currency})" for o in too_much)
-            self.add_error("amount", _("More than what is left to refund: %s.") % listed)
-        return data
 
 
 # --- List filters -------------------------------------------------------------------------------
@@ -958,7 +908,6 @@ class ProductionOrderAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Refund…"), permissions=["refund"])
     def refund(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
-        from shop.services.payments import order_refund, refund_key_next
 
         orders = []
         for order in self._ordered(queryset):
@@ -973,45 +922,17 @@ class ProductionOrderAdmin(admin.ModelAdmin):
             )
         if not orders:
             return None
-        # The idempotency key is fixed when the page is shown and comes back with the form:
-        # the same confirmation submitted twice refunds once.
-        keys = {
-            o.pk: request.POST.get(f"refund_key_{o.pk}") or refund_key_next(order=o) for o in orders
-        }
+        keys = refund_keys(request, orders)
         form = RefundForm(request.POST if "apply" in request.POST else None, orders=orders)
         if form.is_bound and form.is_valid():
-            for order in orders:
-                repeated = Refund.objects.filter(idempotency_key=keys[order.pk]).exists()
-                try:
-                    refund = order_refund(
-                        order=order,
-                        amount=form.cleaned_data["amount"],
-                        actor=_staff(request),
-                        reason=form.cleaned_data["reason"],
-                        idempotency_key=keys[order.pk],
-                    )
-                except ShopError as exc:
-                    self.message_user(
-                        request,
-                        _("Order %(number)s was not refunded: %(error)s")
-                        % {"number": order.number, "error": exc.message},
-                        messages.ERROR,
-                    )
-                    continue
-                if repeated:
-                    self.message_user(
-                        request,
-                        _("Order %(number)s: this refund was already made; nothing refunded again.")
-                        % {"number": order.number},
-                        messages.WARNING,
-                    )
-                    continue
-                self.message_user(
-                    request,
-                    _("Refunded %(amount)s %(currency)s of order %(number)s.")
-                    % {"amount": refund.amount, "currency": order.currency, "number": order.number},
-                    messages.SUCCESS,
-                )
+            refunds_apply(
+                modeladmin=self,
+                request=request,
+                orders=orders,
+                form=form,
+                keys=keys,
+                actor=_staff(request),
+            )
             return None
         return self._action_page(
             request,

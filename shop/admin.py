@@ -3,10 +3,8 @@ the Stripe webhook log. Actions only call services; every state change goes thro
 shop.services.orders.order_transition or shop.services.payments."""
 
 import json
-from decimal import Decimal
 from typing import Any, cast
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db.models import QuerySet
@@ -21,10 +19,16 @@ from django.utils.translation import ngettext
 from django_countries.filters import CountryFilter
 
 from privacy.typing import Account
+from shop.admin_refunds import (
+    RefundForm,
+    refund_keys,
+    refund_remaining,
+    refundable,
+    refunds_apply,
+)
 from shop.conf import shop_settings
 from shop.exceptions import ShopError
 from shop.models import (
-    ORDER_TRANSITIONS,
     Order,
     OrderLine,
     OrderStatus,
@@ -159,64 +163,6 @@ def _attention_clear(*, order: Order) -> None:
     Order.objects.filter(pk=order.pk).update(needs_attention=False, attention_reason="")
 
 
-def order_refundable(order: Order) -> bool:
-    """Whether the lifecycle allows a refund now and money is left to refund (the service
-    checks again; this only decides what the confirmation page offers)."""
-    return OrderStatus.REFUNDED in ORDER_TRANSITIONS[order.status] and order_refund_remaining(
-        order
-    ) > Decimal("0")
-
-
-def order_refund_remaining(order: Order) -> Decimal:
-    return order.total_gross - order.refunded_amount
-
-
-class RefundForm(forms.Form):
-    """The "Refund…" action's confirmation step for the selected orders."""
-
-    scope = forms.ChoiceField(
-        label=_("Refund"),
-        choices=[
-            ("full", _("everything not yet refunded")),
-            ("partial", _("this amount per order:")),
-        ],
-        initial="full",
-        widget=forms.RadioSelect,
-    )
-    amount = forms.DecimalField(
-        label=_("Amount"), required=False, min_value=Decimal("0.01"), max_digits=12,
-        decimal_places=2,
-    )  # fmt: skip
-    reason = forms.CharField(label=_("Reason"), max_length=300)
-
-    def __init__(self, *args: Any, orders: list[Order], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.orders = orders
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("scope") != "partial":
-            data["amount"] = None
-            return data
-        amount = data.get("amount")
-        if amount is None:
-            if "amount" not in self.errors:
-                self.add_error("amount", _("Enter the amount to refund."))
-            return data
-        too_much = [o for o in self.orders if amount > order_refund_remaining(o)]
-        if too_much:
-            self.add_error(
-                "amount",
-                _("More than what is left to refund: %(orders)s.")
-                % {
-                    "orders": ", ".join(
-                        f"{o.number} ({order_refund_remaining(o)} {o.currency})" for o in too_much
-                    )
-                },
-            )
-        return data
-
-
 # Used unless a project provides templates/admin/shop/order/refund_confirmation.html.
 REFUND_CONFIRMATION_TEMPLATE = """{% extends "admin/base_site.html" %}
 {% load i18n admin_urls %}
@@ -336,7 +282,7 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("left to refund"))
     def refund_remaining(self, obj: Order) -> str:
-        return f"{order_refund_remaining(obj)} {obj.currency}"
+        return f"{refund_remaining(obj)} {obj.currency}"
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         if request.method == "GET":
@@ -369,7 +315,7 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.action(description=_("Refund…"), permissions=["change"])
     def refund_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> Any:
         orders = list(queryset.order_by("created_at", "pk"))
-        refusable = [o for o in orders if not order_refundable(o)]
+        refusable = [o for o in orders if not refundable(o)]
         for order in refusable:
             self.message_user(
                 request,
@@ -377,55 +323,20 @@ class OrderAdmin(admin.ModelAdmin):
                 % {"number": order.number, "status": order.get_status_display()},
                 messages.ERROR,
             )
-        orders = [o for o in orders if order_refundable(o)]
+        orders = [o for o in orders if refundable(o)]
         if not orders:
             return None
-        from shop.services.payments import order_refund, refund_key_next
-
-        # One idempotency key per order, fixed when the page is shown: submitting the same
-        # confirmation twice (double click, browser resend) refunds once.
-        keys = {
-            o.pk: request.POST.get(f"refund_key_{o.pk}") or refund_key_next(order=o) for o in orders
-        }
+        keys = refund_keys(request, orders)
         form = RefundForm(request.POST if "apply" in request.POST else None, orders=orders)
         if form.is_bound and form.is_valid():
-            for order in orders:
-                key = keys[order.pk]
-                repeated = Refund.objects.filter(idempotency_key=key).exists()
-                try:
-                    refund = order_refund(
-                        order=order,
-                        amount=form.cleaned_data["amount"],
-                        actor=_staff(request),
-                        reason=form.cleaned_data["reason"],
-                        idempotency_key=key,
-                    )
-                except ShopError as exc:
-                    self.message_user(
-                        request,
-                        _("Order %(number)s was not refunded: %(error)s")
-                        % {"number": order.number, "error": exc.message},
-                        messages.ERROR,
-                    )
-                    continue
-                if repeated:
-                    self.message_user(
-                        request,
-                        _("Order %(number)s: this refund was already made; nothing refunded again.")
-                        % {"number": order.number},
-                        messages.WARNING,
-                    )
-                    continue
-                self.message_user(
-                    request,
-                    _("Refunded %(amount)s %(currency)s of order %(number)s.")
-                    % {
-                        "amount": refund.amount,
-                        "currency": order.currency,
-                        "number": order.number,
-                    },
-                    messages.SUCCESS,
-                )
+            refunds_apply(
+                modeladmin=self,
+                request=request,
+                orders=orders,
+                form=form,
+                keys=keys,
+                actor=_staff(request),
+            )
             return None
         context = {
             **self.admin_site.each_context(request),
@@ -433,8 +344,7 @@ class OrderAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
             "form": form,
             "rows": [
-                {"order": o, "remaining": order_refund_remaining(o), "key": keys[o.pk]}
-                for o in orders
+                {"order": o, "remaining": refund_remaining(o), "key": keys[o.pk]} for o in orders
             ],
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "action_name": "refund_orders",
