@@ -12,7 +12,8 @@ The client is this process: one thread per simulated customer, each with its own
 cookie and a keep-alive http.client connection, alternating GET /designs/<uuid>/merch/ (the
 product page) and GET /cart/ for --duration seconds after a --warmup. Every response must be
 200 and contain the page's own marker. Latency is measured per request (send to last byte).
---think-ms adds a pause between a client's requests (0 = closed loop, as hard as it can go).
+--think-ms adds a pause between a client's requests, uniformly 0.5x to 1.5x of it, and spreads
+the clients' first requests over one such pause (0 = closed loop, as hard as it can go).
 
     .venv/bin/python bench/bench_storefront.py [--clients 50] [--duration 20] [--warmup 3]
         [--workers 5] [--threads 1] [--think-ms 0] [--json out.json]
@@ -26,6 +27,7 @@ import argparse
 import http.client
 import json
 import os
+import random
 import resource
 import statistics
 import sys
@@ -124,7 +126,9 @@ class Customer(threading.Thread):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         pages = ["product", "cart"]
         i = self.offset
-        time.sleep(max(0.0, self.start_at - time.perf_counter()))
+        # Customers who think between pages arrive spread out, not all in the same instant.
+        jitter = random.uniform(0, self.think_s)
+        time.sleep(max(0.0, self.start_at - time.perf_counter()) + jitter)
         while time.perf_counter() < self.stop_at:
             page = pages[i % 2]
             i += 1
@@ -146,7 +150,7 @@ class Customer(threading.Thread):
             elif t0 >= self.measure_from:
                 self.samples[page].append(elapsed)
             if self.think_s:
-                time.sleep(self.think_s)
+                time.sleep(random.uniform(0.5, 1.5) * self.think_s)
         conn.close()
 
 

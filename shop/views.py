@@ -22,7 +22,7 @@ from privacy.typing import Account, AuthenticatedRequest
 from shop import selectors
 from shop.conf import shop_settings
 from shop.exceptions import CartInvalid, ShopError
-from shop.forms import AddToCartForm, CartLineForm, CheckoutForm
+from shop.forms import AddToCartForm, CartLineForm, CheckoutForm, money_label
 from shop.models import OrderLine, OrderStatus, Product, ProductVariant
 from shop.services import downloads
 from shop.services.cart import (
@@ -34,7 +34,7 @@ from shop.services.cart import (
     cart_set_quantity,
 )
 from shop.services.orders import order_place
-from shop.services.pricing import Quote, vat_rate
+from shop.services.pricing import Quote, variant_price, vat_rate
 
 
 def _percent(rate: Decimal) -> str:
@@ -63,18 +63,33 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _product_context(design: FigureDesign, bound: AddToCartForm | None = None) -> dict[str, Any]:
     country = shop_settings.DEFAULT_COUNTRY
-    variants = ProductVariant.objects.filter(is_active=True)
     products = Product.objects.filter(is_active=True).prefetch_related(
-        Prefetch("variants", queryset=variants)
+        Prefetch("variants", queryset=ProductVariant.objects.filter(is_active=True))
     )
     bound_product = bound.limit_to_posted_product() if bound is not None else None
     offers = []
+    # The options are rendered from this one prefetched list (not through per-product form
+    # widgets, which cost a query each and most of the page's time); the posted form still
+    # validates every add and supplies its errors and values.
     for product in products:
-        if not product.variants.all():
+        variants = list(product.variants.all())
+        if not variants:
             continue
-        form = bound if bound_product == product else AddToCartForm(product=product)
-        offers.append({"product": product, "form": form})
+        form = bound if bound_product == product else None
+        offers.append(
+            {
+                "product": product,
+                "form": form,
+                "options": [
+                    (v, money_label(variant_price(variant=v).gross, shop_settings.CURRENCY))
+                    for v in variants
+                ],
+                "selected": str(form["variant"].value()) if form else str(variants[0].pk),
+                "quantity": form["quantity"].value() if form else 1,
+            }
+        )
     return {
+        "max_quantity": shop_settings.MAX_LINE_QUANTITY,
         "design": design,
         "offers": offers,
         "orphan_form": bound if bound is not None and bound_product is None else None,
