@@ -31,7 +31,6 @@ from shop.exceptions import ShopError
 from shop.models import (
     Order,
     OrderLine,
-    OrderStatus,
     OrderStatusChange,
     Payment,
     Product,
@@ -42,6 +41,7 @@ from shop.models import (
     ShippingZone,
     WebhookEvent,
 )
+from shop.services.orders import order_attention_clear
 from shop.services.pricing import variant_price
 
 
@@ -155,12 +155,6 @@ class WebhookEventInline(ReadOnlyInline):
 def _staff(request: HttpRequest) -> Account:
     """The admin site lets only signed-in staff in, so request.user is an account."""
     return cast("Account", request.user)
-
-
-def _attention_clear(*, order: Order) -> None:
-    """The counterpart of shop.services.orders.order_flag (belongs next to it; kept here
-    until that module has one). The admin log entry records who cleared it and why."""
-    Order.objects.filter(pk=order.pk).update(needs_attention=False, attention_reason="")
 
 
 # Used unless a project provides templates/admin/shop/order/refund_confirmation.html.
@@ -362,7 +356,7 @@ class OrderAdmin(admin.ModelAdmin):
                     messages.WARNING,
                 )
                 continue
-            _attention_clear(order=order)
+            order_attention_clear(order=order)
             self.log_change(request, order, f"attention cleared: {order.attention_reason}")
             self.message_user(
                 request,
@@ -372,15 +366,12 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Cancel unpaid order"), permissions=["change"])
     def cancel_unpaid(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
-        from shop.services.orders import order_transition
+        from shop.services.payments import order_cancel_unpaid
 
         for order in queryset:
             try:
-                order_transition(
-                    order=order,
-                    to=OrderStatus.CANCELLED,
-                    actor=_staff(request),
-                    reason="cancelled by staff (unpaid)",
+                order_cancel_unpaid(
+                    order=order, actor=_staff(request), reason="cancelled by staff (unpaid)"
                 )
             except ShopError as exc:
                 self.message_user(request, exc.message, messages.ERROR)

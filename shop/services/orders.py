@@ -158,6 +158,11 @@ def order_mark_paid(*, order: Order, reason: str) -> Order:
     return order
 
 
+def order_attention_clear(*, order: Order) -> None:
+    """Staff checked a flagged order; who and why go to the admin log."""
+    Order.objects.filter(pk=order.pk).update(needs_attention=False, attention_reason="")
+
+
 def order_flag(*, order: Order, reason: str) -> None:
     """Alert staff (admin list filter 'needs attention') without changing the state."""
     Order.objects.filter(pk=order.pk).update(needs_attention=True, attention_reason=reason[:300])

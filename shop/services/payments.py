@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from privacy.typing import Account
 from shop.conf import shop_settings
-from shop.exceptions import PaymentError
+from shop.exceptions import IllegalOrderTransition, PaymentError
 from shop.models import ORDER_TRANSITIONS, Order, OrderStatus, Payment, Refund, WebhookEvent
 from shop.services.orders import order_flag, order_mark_paid, order_transition
 
@@ -242,6 +242,36 @@ def _intent_retire(client: stripe.StripeClient, payment: Payment, intent: Any) -
         logger.warning("Could not cancel stale PaymentIntent %s: %s", intent.id, exc)
         return
     Payment.objects.filter(pk=payment.pk).update(status="canceled")
+
+
+def order_cancel_unpaid(*, order: Order, actor: Account | None, reason: str) -> Order:
+    """Cancel an order nobody has paid. Its open PaymentIntents are cancelled at Stripe first,
+    so the customer cannot pay the cancelled order later; a payment already succeeded or in
+    progress at Stripe refuses the cancel (record it, then refund instead)."""
+    order.refresh_from_db()
+    if OrderStatus.CANCELLED not in ORDER_TRANSITIONS[order.status]:
+        raise IllegalOrderTransition(
+            _("Order %(number)s is %(status)s and cannot be cancelled.")
+            % {"number": order.number, "status": order.get_status_display()}
+        )
+    open_payments = list(order.payments.exclude(status__in=["succeeded", "canceled", "missing"]))
+    if open_payments:
+        client = stripe_client()
+        for payment in open_payments:
+            intent = _intent_retrieve(client, payment)
+            if intent is None:
+                continue
+            if str(intent.status) in ("succeeded", "processing"):
+                raise PaymentError(
+                    _("Order %(number)s has a payment at Stripe and cannot be cancelled; "
+                      "wait until it is recorded, then refund it.")
+                    % {"number": order.number}
+                )  # fmt: skip
+            if str(intent.status) in CANCELABLE_INTENT_STATUSES:
+                with _stripe_errors(_("Stripe could not cancel the payment. Please try again.")):
+                    client.v1.payment_intents.cancel(intent.id)
+                Payment.objects.filter(pk=payment.pk).update(status="canceled")
+    return order_transition(order=order, to=OrderStatus.CANCELLED, actor=actor, reason=reason)
 
 
 # --- Development bridge: card payments through localstripe's Stripe.js -------------------------

@@ -219,7 +219,7 @@ def test_cancel_of_a_paid_order_is_refused_and_changes_nothing(admin_client):
 
     assert (
         "error",
-        f"Order {paid.number} is Paid and cannot become Cancelled.",
+        f"Order {paid.number} is Paid and cannot be cancelled.",
     ) in ah.messages_of(response)
     assert _status_and_history(paid) == before
 
