@@ -987,6 +987,37 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    # A private file per row, served only to staff with view permission: `<object_id>/file/`.
+
+    def file_response(self, obj: Any) -> HttpResponseBase:
+        raise NotImplementedError
+
+    def file_link(self, obj: Any) -> SafeString | str:
+        if not obj.file:
+            return "-"
+        opts = self.model._meta
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_file", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("download"))
+
+    def get_urls(self) -> list[URLPattern]:
+        opts = self.model._meta
+        return [
+            path(
+                "<path:object_id>/file/",
+                self.admin_site.admin_view(self.file_view),
+                name=f"{opts.app_label}_{opts.model_name}_file",
+            ),
+            *super().get_urls(),
+        ]
+
+    def file_view(self, request: HttpRequest, object_id: str) -> HttpResponseBase:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        obj = get_object_or_404(self.get_queryset(request), pk=_int(object_id))
+        if not obj.file:
+            raise Http404
+        return self.file_response(obj)
+
 
 @admin.register(PrintItem)
 class PrintItemAdmin(ReadOnlyAdmin):
@@ -1022,29 +1053,10 @@ class PrintItemAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("print file"))
     def download(self, obj: PrintItem) -> SafeString | str:
-        if not obj.file:
-            return "-"
-        url = reverse("admin:printing_printitem_file", args=[obj.pk])
-        return format_html('<a href="{}">{}</a>', url, _("download"))
+        return self.file_link(obj)
 
-    def get_urls(self) -> list[URLPattern]:
-        return [
-            path(
-                "<path:object_id>/file/",
-                self.admin_site.admin_view(self.file_view),
-                name="printing_printitem_file",
-            ),
-            *super().get_urls(),
-        ]
-
-    def file_view(self, request: HttpRequest, object_id: str) -> HttpResponseBase:
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        item = get_object_or_404(
-            PrintItem.objects.select_related("order_line__order"), pk=_int(object_id)
-        )
-        if not item.file:
-            raise Http404
+    def file_response(self, obj: Any) -> HttpResponseBase:
+        item = cast(PrintItem, obj)
         return _private_file(item.file, _content_type(item.file.name), print_file_name(item))
 
 
@@ -1085,23 +1097,7 @@ class PrintBatchAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("batch PDF"))
     def download(self, obj: PrintBatch) -> SafeString | str:
-        if not obj.file:
-            return "-"
-        url = reverse("admin:printing_printbatch_file", args=[obj.pk])
-        return format_html('<a href="{}">{}</a>', url, _("download"))
+        return self.file_link(obj)
 
-    def get_urls(self) -> list[URLPattern]:
-        return [
-            path(
-                "<path:object_id>/file/",
-                self.admin_site.admin_view(self.file_view),
-                name="printing_printbatch_file",
-            ),
-            *super().get_urls(),
-        ]
-
-    def file_view(self, request: HttpRequest, object_id: str) -> HttpResponseBase:
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        batch = get_object_or_404(PrintBatch, pk=_int(object_id))
-        return _private_file(batch.file, "application/pdf", f"print-batch-{batch.pk}.pdf")
+    def file_response(self, obj: Any) -> HttpResponseBase:
+        return _private_file(obj.file, "application/pdf", f"print-batch-{obj.pk}.pdf")
