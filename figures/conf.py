@@ -1,17 +1,10 @@
 """Figure-studio settings. Properties read django.conf.settings on every access, so
 override_settings works; every name is documented with its default in README.md."""
 
-from typing import Any
-
-from django.conf import settings
+from core.conf import AppSettings
 
 
-class FiguresSettings:
-    prefix = "MINIME_"
-
-    def _get(self, name: str, default: Any) -> Any:
-        return getattr(settings, self.prefix + name, default)
-
+class FiguresSettings(AppSettings):
     @property
     def DIFFUSERS_MODEL_DIR(self) -> str | None:
         return self._get("DIFFUSERS_MODEL_DIR", None)
@@ -65,11 +58,6 @@ class FiguresSettings:
     @property
     def GPU_QUEUE(self) -> str:
         return str(self._get("GPU_QUEUE", "gpu"))
-
-    @property
-    def PRIVATE_STORAGE(self) -> str:
-        """Alias in settings.STORAGES for customer photos and renders."""
-        return str(self._get("PRIVATE_STORAGE", "minime_private"))
 
     @property
     def MAX_UPLOAD_BYTES(self) -> int:

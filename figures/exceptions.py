@@ -1,14 +1,10 @@
 from django.utils.translation import gettext_lazy as _
 
+from core.exceptions import CustomerFacingError
 
-class FigureError(Exception):
-    """A customer-facing refusal; `message` is shown in the page."""
 
-    default_message = _("This action is not possible.")
-
-    def __init__(self, message: str | None = None) -> None:
-        self.message = str(message or self.default_message)
-        super().__init__(self.message)
+class FigureError(CustomerFacingError):
+    """A refusal in the figures app; `message` is shown in the page."""
 
 
 class IllegalTransition(FigureError):

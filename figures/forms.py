@@ -4,8 +4,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.typing import Account
 from figures.models import BoxTheme, Photo, Style
-from privacy.typing import Account
 
 MAX_ACCESSORIES = 4
 

@@ -2,16 +2,11 @@ import secrets
 import uuid
 
 from django.conf import settings
-from django.core.files.storage import Storage, storages
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from figures.conf import figures_settings
-
-
-def private_storage() -> Storage:
-    """Callable so the alias is looked up at run time (and swappable per setting)."""
-    return storages[figures_settings.PRIVATE_STORAGE]
+from core.models import StatusChange
+from core.storage import private_storage
 
 
 def photo_upload_to(instance: object, filename: str) -> str:
@@ -191,23 +186,13 @@ class Render(models.Model):
         return f"Render {self.index} of {self.job_id}"
 
 
-class FigureEvent(models.Model):
+class FigureEvent(StatusChange):
     """History: every state change of a design or job, with who, when and why."""
 
     design = models.ForeignKey(FigureDesign, on_delete=models.CASCADE, related_name="events")
     job = models.ForeignKey(
         GenerationJob, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
     )
-    from_status = models.CharField(max_length=16, blank=True)
-    to_status = models.CharField(max_length=16)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    reason = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["created_at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.from_status or '-'} -> {self.to_status}"
+    class Meta(StatusChange.Meta):
+        pass

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db import transaction
 
+from core.typing import Account
 from figures.models import (
     ACTIVE_JOB_STATUSES,
     FigureDesign,
@@ -14,7 +15,6 @@ from figures.models import (
     Render,
 )
 from privacy.registry import ErasePart, ExportPart, PrivacyHandler
-from privacy.typing import Account
 
 ERASURE_REASON = "cancelled: personal data erased"
 

@@ -3,9 +3,9 @@ from datetime import timedelta
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from core.typing import Account
 from figures.conf import figures_settings
 from figures.models import FigureDesign, GenerationJob, Photo, Render
-from privacy.typing import Account
 
 # Every read of customer data goes through these owner-scoped querysets.
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from PIL import Image
 
+from core.typing import Account
 from figures.backends import get_backend
 from figures.backends.base import GenerationError, Prompt, RenderInput, TransientGenerationError
 from figures.conf import figures_settings
@@ -40,7 +41,6 @@ from figures.prompts import build_prompt
 from figures.selectors import generation_quota_remaining
 from privacy.models import Purpose
 from privacy.services import consent_require
-from privacy.typing import Account
 
 logger = logging.getLogger(__name__)
 

@@ -2,13 +2,14 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import Storage
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.files import private_file_response
+from core.typing import AuthenticatedRequest
 from figures import selectors, services
 from figures.exceptions import FigureError
 from figures.forms import DesignFieldsForm, NewDesignForm
@@ -16,7 +17,6 @@ from figures.intake import PhotoRejected
 from figures.models import FigureDesign, GenerationJob
 from privacy.decorators import generation_consent_required
 from privacy.exceptions import ConsentRequired
-from privacy.typing import AuthenticatedRequest
 
 
 @login_required
@@ -146,27 +146,15 @@ def render_approve(request: AuthenticatedRequest, render_id: UUID) -> HttpRespon
     return redirect("figures:design", design_id=design.pk)
 
 
-def _private_file(storage_file: object, content_type: str) -> FileResponse:
-    field_file = storage_file
-    storage: Storage = field_file.storage  # type: ignore[attr-defined]
-    name: str = field_file.name  # type: ignore[attr-defined]
-    if not name or not storage.exists(name):
-        raise Http404
-    response = FileResponse(storage.open(name, "rb"), content_type=content_type)
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 @login_required
 @require_GET
 def photo_image(request: AuthenticatedRequest, photo_id: UUID) -> FileResponse:
     photo = get_object_or_404(selectors.photos_of(owner=request.user), pk=photo_id)
-    return _private_file(photo.image, "image/jpeg")
+    return private_file_response(photo.image, content_type="image/jpeg")
 
 
 @login_required
 @require_GET
 def render_image(request: AuthenticatedRequest, render_id: UUID) -> FileResponse:
     render_obj = get_object_or_404(selectors.renders_of(owner=request.user), pk=render_id)
-    return _private_file(render_obj.image, "image/png")
+    return private_file_response(render_obj.image, content_type="image/png")

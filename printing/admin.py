@@ -39,8 +39,8 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django_countries.filters import CountryFilter
 
+from core.typing import Account
 from printing.models import PrintBatch, PrintItem, PrintItemStatus, ProductionOrder
-from privacy.typing import Account
 from shop.admin_refunds import RefundForm, refund_keys, refund_remaining, refundable, refunds_apply
 from shop.exceptions import ShopError
 from shop.models import (

@@ -1,9 +1,8 @@
 """Printing settings, read on access so override_settings works (see README.md)."""
 
 from pathlib import Path
-from typing import Any
 
-from django.conf import settings
+from core.conf import AppSettings
 
 _DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 
@@ -18,10 +17,7 @@ def _default_font(name: str, vera: str) -> str:
     return str(Path(reportlab.__file__).parent / "fonts" / vera)
 
 
-class PrintingSettings:
-    def _get(self, name: str, default: Any) -> Any:
-        return getattr(settings, "MINIME_" + name, default)
-
+class PrintingSettings(AppSettings):
     @property
     def ICC_PROFILE(self) -> str:
         """CMYK output profile for images and the PDF OutputIntent."""

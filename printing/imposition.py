@@ -31,9 +31,9 @@ from reportlab.lib.colors import CMYKColor, CMYKColorSep
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
+from core.typing import Account
 from printing.conf import printing_settings
 from printing.models import PrintBatch, PrintItem, PrintItemStatus
-from privacy.typing import Account
 from shop.models import ProductKind
 
 MM = 72 / 25.4

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from figures.models import private_storage
+from core.storage import private_storage
 from shop.models import Order
 
 

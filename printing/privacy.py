@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from core.typing import Account
 from printing.models import PrintBatch, PrintItem
 from privacy.registry import ErasePart, ExportPart, PrivacyHandler
-from privacy.typing import Account
 from shop.models import Order, OrderStatus
 
 # Paid, not shipped yet: the print files are still needed (partially refunded orders may

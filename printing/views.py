@@ -7,10 +7,10 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
+from core.typing import AuthenticatedRequest
 from figures import selectors as figure_selectors
 from figures.models import DesignStatus
 from printing.packaging import packaging_preview_png
-from privacy.typing import AuthenticatedRequest
 
 
 @login_required

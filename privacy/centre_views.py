@@ -4,12 +4,14 @@ toggles, export, and erasure. Views only: the work happens in privacy.services."
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.files import private_file_response
+from core.typing import AuthenticatedRequest
 from privacy.conf import privacy_settings
 from privacy.exceptions import ExportUnavailable
 from privacy.forms import ConsentToggleForm, ErasureConfirmForm
@@ -27,7 +29,6 @@ from privacy.services import (
     privacy_centre_erasure_request,
     privacy_centre_export_request,
 )
-from privacy.typing import AuthenticatedRequest
 
 RECEIPT_SESSION_KEY = "privacy_erasure_receipt"
 
@@ -114,11 +115,10 @@ def export_download(request: AuthenticatedRequest, token: str) -> HttpResponseBa
         export = data_export_claim(token=token, user=request.user)
     except ExportUnavailable:
         return render(request, "privacy/export_unavailable.html", status=404)
-    return FileResponse(
-        export.file.open("rb"),
-        as_attachment=True,
-        filename=f"mini-me-merch-data-{export.created_at:%Y-%m-%d}.zip",
+    return private_file_response(
+        export.file,
         content_type="application/zip",
+        filename=f"mini-me-merch-data-{export.created_at:%Y-%m-%d}.zip",
     )
 
 

@@ -1,14 +1,9 @@
 """Privacy settings, read on access so override_settings works (see README.md)."""
 
-from typing import Any
-
-from django.conf import settings
+from core.conf import AppSettings
 
 
-class PrivacySettings:
-    def _get(self, name: str, default: Any) -> Any:
-        return getattr(settings, "MINIME_" + name, default)
-
+class PrivacySettings(AppSettings):
     @property
     def PHOTO_RETENTION_DAYS(self) -> int:
         """Days a source photo is kept after its design is approved or last order ships."""

@@ -12,9 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from core.typing import Account
 from privacy.models import ErasureReceipt
 from privacy.registry import handlers
-from privacy.typing import Account
 
 SUBJECT_SALT = "minime.privacy.subject"
 # Internal references the follow-up job needs (order row ids, no personal data).

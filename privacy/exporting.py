@@ -14,6 +14,7 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
+from core.typing import Account
 from privacy.conf import privacy_settings
 from privacy.exceptions import (
     ExportAlreadyDownloaded,
@@ -24,7 +25,6 @@ from privacy.exceptions import (
 )
 from privacy.models import DataExport
 from privacy.registry import handlers
-from privacy.typing import Account
 
 logger = logging.getLogger(__name__)
 

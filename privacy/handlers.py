@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
+from core.typing import Account
 from privacy.models import (
     ConsentRecord,
     DataExport,
@@ -23,7 +24,6 @@ from privacy.models import (
     TrainingExportSubject,
 )
 from privacy.registry import ErasePart, ExportPart, PrivacyHandler
-from privacy.typing import Account
 
 
 def _iso(value: Any) -> str | None:

@@ -1,9 +1,10 @@
 from typing import Any
 
 from django.conf import settings
-from django.core.files.storage import Storage
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from core.storage import private_storage
 
 
 class Purpose(models.TextChoices):
@@ -68,12 +69,6 @@ class ConsentRecord(models.Model):
         super().save(*args, **kwargs)
 
 
-def _private_storage() -> "Storage":
-    from figures.models import private_storage
-
-    return private_storage()
-
-
 def privacy_upload_to(instance: object, filename: str) -> str:
     import secrets
 
@@ -95,7 +90,7 @@ class DataExport(models.Model):
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     file = models.FileField(
-        storage=_private_storage, upload_to=privacy_upload_to, max_length=200, blank=True
+        storage=private_storage, upload_to=privacy_upload_to, max_length=200, blank=True
     )
     created_at = models.DateTimeField(auto_now_add=True)
     ready_at = models.DateTimeField(null=True, blank=True)
@@ -145,7 +140,7 @@ class TrainingExport(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     recipient = models.CharField(max_length=200, blank=True)
     file = models.FileField(
-        storage=_private_storage, upload_to=privacy_upload_to, max_length=200, blank=True
+        storage=private_storage, upload_to=privacy_upload_to, max_length=200, blank=True
     )
     item_count = models.PositiveIntegerField(default=0)
 

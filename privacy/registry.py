@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db.models.fields.files import FieldFile
 
-from privacy.typing import Account
+from core.typing import Account
 
 # Fixed order: printing reads the person's orders before the shop anonymises them (owner ->
 # NULL), the shop clears its links to designs and renders before figures deletes those, and

@@ -6,8 +6,8 @@ from datetime import date, datetime
 from django.db import transaction
 from django.utils import timezone
 
+from core.typing import Account
 from privacy.models import DataSubjectRequest, DataSubjectRequestLog
-from privacy.typing import Account
 
 
 class IdentityNotVerified(Exception):

@@ -5,6 +5,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 
+from core.typing import Account
 from privacy.models import (
     ConsentRecord,
     DataExport,
@@ -12,7 +13,6 @@ from privacy.models import (
     PolicyDocument,
     Purpose,
 )
-from privacy.typing import Account
 
 
 def _effective_policies(*, purpose: str) -> QuerySet[PolicyDocument]:

@@ -1,9 +1,9 @@
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from core.typing import Account
 from privacy.models import ConsentRecord, DataExport, ErasureReceipt, Purpose
 from privacy.selectors import consent_is_active, policy_current
-from privacy.typing import Account
 
 
 def consent_record(*, user: Account, purpose: str, granted: bool, method: str) -> ConsentRecord:

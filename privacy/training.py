@@ -12,11 +12,11 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
+from core.typing import Account
 from figures.models import FigureDesign, Photo
 from privacy.erasure import subject_hash
 from privacy.models import ConsentRecord, Purpose, TrainingExport, TrainingExportSubject
 from privacy.selectors import consent_is_active, consent_latest
-from privacy.typing import Account
 
 MANIFEST_VERSION = 1
 

@@ -6,12 +6,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.typing import AuthenticatedRequest
 from privacy.conf import privacy_settings
 from privacy.forms import ConsentForm
 from privacy.models import ConsentMethod, Purpose
 from privacy.selectors import consent_is_active, consent_needs_renewal, policy_current
 from privacy.services import consent_form_submit
-from privacy.typing import AuthenticatedRequest
 
 
 def _safe_next(request: HttpRequest) -> str:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_countries.filters import CountryFilter
 
-from privacy.typing import Account
+from core.typing import Account
 from shop.admin_refunds import (
     RefundForm,
     refund_keys,

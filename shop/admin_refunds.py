@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from privacy.typing import Account
+from core.typing import Account
 from shop.exceptions import ShopError
 from shop.models import ORDER_TRANSITIONS, Order, OrderStatus, Refund
 

@@ -1,9 +1,8 @@
 """Shop settings, read on access so override_settings works (see README.md)."""
 
 from decimal import Decimal
-from typing import Any
 
-from django.conf import settings
+from core.conf import AppSettings
 
 # VAT by destination country (EU standard rates, 2026). Countries not listed pay no VAT
 # (exports). Merchants replace the table with MINIME_VAT_RATES.
@@ -16,10 +15,7 @@ DEFAULT_VAT_RATES: dict[str, str] = {
 }  # fmt: skip
 
 
-class ShopSettings:
-    def _get(self, name: str, default: Any) -> Any:
-        return getattr(settings, "MINIME_" + name, default)
-
+class ShopSettings(AppSettings):
     @property
     def CURRENCY(self) -> str:
         return str(self._get("CURRENCY", "EUR")).upper()

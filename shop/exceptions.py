@@ -1,14 +1,10 @@
 from django.utils.translation import gettext_lazy as _
 
+from core.exceptions import CustomerFacingError
 
-class ShopError(Exception):
-    """A refusal the customer or staff member caused; `message` is shown in the page."""
 
-    default_message = _("This action is not possible.")
-
-    def __init__(self, message: str | None = None) -> None:
-        self.message = str(message or self.default_message)
-        super().__init__(self.message)
+class ShopError(CustomerFacingError):
+    """A refusal in the shop app; `message` is shown in the page."""
 
 
 class IllegalOrderTransition(ShopError):

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
+from core.models import StatusChange
 from figures.models import FigureDesign, Render
 
 
@@ -188,7 +189,11 @@ class Order(models.Model):
         blank=True,
         related_name="shop_orders",
     )
-    email = models.EmailField(_("email"))
+    # Blank only once the order is anonymised (the customer's data was erased).
+    email = models.EmailField(_("email"), blank=True)
+    # Set when the owner's personal data is erased: the row keeps only the invoice fields,
+    # until the invoice retention period ends.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, db_index=True)
     # The customer's language at checkout: emails sent later by workers use it.
     language = models.CharField(max_length=8, default="en")
     status = models.CharField(
@@ -230,6 +235,10 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def is_anonymised(self) -> bool:
+        return self.anonymised_at is not None
 
     @property
     def total_minor_units(self) -> int:
@@ -279,18 +288,11 @@ class OrderLine(models.Model):
         return f"{self.quantity} x {self.product_name} {self.variant_name} ({self.figure_name})"
 
 
-class OrderStatusChange(models.Model):
+class OrderStatusChange(StatusChange):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="status_changes")
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    reason = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["created_at", "id"]
+    class Meta(StatusChange.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"{self.order_id}: {self.from_status or '-'} -> {self.to_status}"

@@ -14,8 +14,8 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 
+from core.typing import Account
 from privacy.registry import ErasePart, ExportPart, PrivacyHandler
-from privacy.typing import Account
 from shop.models import (
     Cart,
     Order,

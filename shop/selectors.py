@@ -2,9 +2,9 @@
 
 from django.db.models import QuerySet
 
+from core.typing import Account
 from figures import selectors as figure_selectors
 from figures.models import DesignStatus, FigureDesign
-from privacy.typing import Account
 from shop.models import CartLine, Order
 
 

@@ -8,7 +8,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_countries import countries
 
+from core.files import private_file_response
+from core.typing import Account, AuthenticatedRequest
 from figures import selectors as figure_selectors
 from figures.models import DesignStatus, FigureDesign
-from privacy.typing import Account, AuthenticatedRequest
 from shop import selectors
 from shop.conf import shop_settings
 from shop.exceptions import CartInvalid, ShopError
@@ -420,14 +421,6 @@ def download(request: AuthenticatedRequest, token: str) -> HttpResponseBase:
         message = str(downloads.DownloadLinkInvalid.default_message)
         return _message_page(request, title=title, message=message, status=404)
     image = downloads.download_file(line=line)  # the print-quality PNG once it is ready
-    if not image.name or not image.storage.exists(image.name):
-        raise Http404
-    response = FileResponse(
-        image.storage.open(image.name, "rb"),
-        as_attachment=True,
-        filename=f"mini-me-{line.order.number}-{line.pk}.png",
-        content_type="image/png",
+    return private_file_response(
+        image, content_type="image/png", filename=f"mini-me-{line.order.number}-{line.pk}.png"
     )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response

@@ -1,8 +1,8 @@
 from django.db import transaction
 from django.db.models import QuerySet
 
+from core.typing import Account
 from figures.models import DesignStatus, FigureDesign
-from privacy.typing import Account
 from shop.conf import shop_settings
 from shop.exceptions import CartInvalid, NotAvailable
 from shop.models import Cart, CartLine, ProductVariant

@@ -7,7 +7,7 @@ from typing import cast
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from privacy.typing import Account
+from core.typing import Account
 from shop.exceptions import IllegalOrderTransition, ShopError
 from shop.models import Order, OrderStatus
 from shop.services.emails import email_shipped

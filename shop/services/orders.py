@@ -7,8 +7,8 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.typing import Account
 from figures.models import DesignStatus
-from privacy.typing import Account
 from shop.conf import shop_settings
 from shop.exceptions import CartInvalid, IllegalOrderTransition
 from shop.models import (

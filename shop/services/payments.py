@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from privacy.typing import Account
+from core.typing import Account
 from shop.conf import shop_settings
 from shop.exceptions import IllegalOrderTransition, PaymentError
 from shop.models import ORDER_TRANSITIONS, Order, OrderStatus, Payment, Refund, WebhookEvent

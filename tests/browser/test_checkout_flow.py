@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from shop.models import Order, OrderStatus, WebhookEvent
 from tests import factories
 from tests.conftest import LOCALSTRIPE_WEBHOOK_SECRET
-from tests.shop.factories import approved_design_for, order_for
+from tests.factories.shop import approved_design_for, order_for
 from tests.shop.test_payments import DECLINED, VISA, _configure_webhook, _webhook_off, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent.parent

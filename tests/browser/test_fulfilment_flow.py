@@ -21,7 +21,7 @@ from printing.services import print_item_render
 from shop.models import OrderStatus
 from shop.services.orders import order_mark_paid
 from tests import factories
-from tests.shop.factories import order_for
+from tests.factories.shop import order_for
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 TRACKING = "00340434161094042557"

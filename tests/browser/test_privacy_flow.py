@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 from figures.models import Photo
 from privacy.models import ConsentRecord, Purpose
 from tests import factories
-from tests.shop import factories as shop_factories
+from tests.factories import shop as shop_factories
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 

@@ -39,8 +39,9 @@ from shop.models import Order, OrderStatus, Refund
 from shop.services.fulfilment import order_mark_in_production, order_mark_shipped
 from shop.services.orders import order_transition
 from tests import factories
+from tests.factories import shop as shop_factories
+from tests.factories.shop import approved_design_for, order_for
 from tests.shop import admin_helpers as ah
-from tests.shop.factories import approved_design_for, order_for
 
 pytestmark = pytest.mark.django_db
 
@@ -626,7 +627,7 @@ def test_actions_on_orders_in_the_wrong_state_change_nothing(
 
 
 def test_refund_goes_through_stripe_with_the_key_from_the_form(production_client, stripe_settings):
-    order = ah.order_paid_through_stripe(ah.order_placed(sku="MM-STK-A5"))
+    order = ah.order_paid_through_stripe(shop_factories.order_placed(sku="MM-STK-A5"))
     intent = order.payments.get().stripe_payment_intent_id
 
     page = run_action(production_client, "refund", [order])

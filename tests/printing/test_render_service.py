@@ -16,7 +16,7 @@ from shop.models import Order, OrderLine, ShippingMethod
 from shop.services import downloads
 from shop.services.cart import cart_add, cart_for
 from shop.services.orders import order_mark_paid, order_place
-from tests.shop.factories import approved_design_for, variant
+from tests.factories.shop import approved_design_for, variant
 
 
 def render_resized(design: FigureDesign, size: int) -> Render:

@@ -19,7 +19,7 @@ from privacy.models import (
 )
 from privacy.selectors import consent_is_active
 from tests import factories
-from tests.shop import factories as shop_factories
+from tests.factories import shop as shop_factories
 
 pytestmark = pytest.mark.django_db
 

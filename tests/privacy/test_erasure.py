@@ -33,7 +33,7 @@ from shop.services.cart import cart_add, cart_for
 from shop.services.fulfilment import order_mark_in_production, order_mark_shipped
 from shop.services.orders import order_mark_paid, order_place
 from tests import factories
-from tests.shop.factories import approved_design_for, variant
+from tests.factories.shop import approved_design_for, variant
 
 FULL_NAME = "Jürgen Tester"
 ADDRESS = "Hauptstraße 1"
@@ -345,7 +345,7 @@ def test_an_order_finished_after_erasure_emails_nobody(db):
 
     from shop.privacy import ANONYMISED_EMAIL
     from shop.services.emails import email_shipped
-    from tests.shop.factories import order_bare
+    from tests.factories.shop import order_bare
 
     order = order_bare(email=ANONYMISED_EMAIL)
 

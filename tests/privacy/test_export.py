@@ -29,6 +29,7 @@ from privacy.exporting import (
 )
 from privacy.models import DataExport
 from tests import factories
+from tests.factories.shop import approved_design_for
 from tests.privacy.test_erasure import (
     customer,
     paid_order,
@@ -36,7 +37,6 @@ from tests.privacy.test_erasure import (
     stored_bytes,
     unique_portrait,
 )
-from tests.shop.factories import approved_design_for
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from shop.models import Order, OrderStatus
 from shop.privacy import ANONYMISED_EMAIL
 from shop.services.fulfilment import order_mark_in_production
 from tests import factories
+from tests.factories.shop import approved_design_for, order_bare
 from tests.privacy.test_erasure import (
     database_hits,
     paid_order,
@@ -33,7 +34,6 @@ from tests.privacy.test_erasure import (
     unique_portrait,
 )
 from tests.privacy.test_export import built_export
-from tests.shop.factories import approved_design_for, order_bare
 
 
 @pytest.fixture

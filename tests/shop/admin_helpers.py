@@ -1,5 +1,5 @@
-"""Helpers for the shop admin tests: real orders through the real services, payments at
-localstripe, and small wrappers around the admin changelist's action POST."""
+"""Helpers for the shop admin tests: payments at localstripe (orders come from
+tests.factories.shop), and small wrappers around the admin changelist's action POST."""
 
 import re
 from collections.abc import Sequence
@@ -12,9 +12,6 @@ from django.test import override_settings
 from django.urls import reverse
 
 from shop.models import Order, OrderStatus
-from shop.services.orders import order_transition
-from tests import factories
-from tests.shop import factories as shop_factories
 
 CHANGELIST = "admin:shop_order_changelist"
 
@@ -48,12 +45,6 @@ def stripe_confirm_with_test_card(payment_intent_id: str) -> dict[str, Any]:
 # --- Orders ---------------------------------------------------------------------------------
 
 
-def order_placed(user: Any = None, *, sku: str = "MM-PRT-A4", quantity: int = 1) -> Order:
-    """A pending_payment order for a new approved design (by default an A4 print, shipped
-    Standard to Germany)."""
-    return shop_factories.order_for(user or factories.user_create(), sku=sku, quantity=quantity)
-
-
 def order_paid_through_stripe(order: Order) -> Order:
     """Start the payment, pay it with the test card at localstripe, then let the shop learn
     it from Stripe (payments_reconcile asks localstripe, as for a lost webhook)."""
@@ -66,21 +57,6 @@ def order_paid_through_stripe(order: Order) -> Order:
         assert payments_reconcile() == 1
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
-    return order
-
-
-def order_in_state(status: str, user: Any = None) -> Order:
-    """An order moved through legal transitions only (no Stripe: no Payment row)."""
-    order = order_placed(user)
-    path = {
-        OrderStatus.PENDING_PAYMENT: [],
-        OrderStatus.PAID: [OrderStatus.PAID],
-        OrderStatus.CANCELLED: [OrderStatus.CANCELLED],
-        OrderStatus.SHIPPED: [OrderStatus.PAID, OrderStatus.SHIPPED],
-        OrderStatus.REFUNDED: [OrderStatus.PAID, OrderStatus.REFUNDED],
-    }[OrderStatus(status)]
-    for step in path:
-        order_transition(order=order, to=step, reason="test setup")
     return order
 
 

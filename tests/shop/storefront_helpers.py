@@ -1,17 +1,15 @@
-"""Helpers for the storefront tests: approved designs, carts and orders made through the real
-services (a real small render, real approval, the seeded catalog)."""
+"""Helpers for the storefront tests: carts, checkout data and orders of the seeded catalog,
+made through the real services (designs and variants come from tests.factories.shop)."""
 
 from typing import Any
 
-from django.test import override_settings
 from django.urls import reverse
 
-from figures import services as figures_services
 from figures.models import FigureDesign
-from shop.models import Order, OrderStatus, ProductVariant, ShippingMethod
+from shop.models import Order, OrderStatus, ShippingMethod
 from shop.services.cart import cart_add, cart_for
 from shop.services.orders import order_place, order_transition
-from tests import factories
+from tests.factories.shop import approved_design_for, variant
 
 # Seeded catalog (shop/migrations/0002_seed_catalog.py)
 DIGITAL = "MM-DIG"
@@ -29,21 +27,8 @@ ADDRESS = {
 }
 
 
-def variant(sku: str) -> ProductVariant:
-    return ProductVariant.objects.select_related("product").get(sku=sku)
-
-
 def standard_shipping() -> ShippingMethod:
     return ShippingMethod.objects.get(code="standard")
-
-
-def approved_design_for(user: Any, **fields: Any) -> FigureDesign:
-    """A design approved as a customer does it: one small render, then approval."""
-    with override_settings(MINIME_RENDER_SIZE=128, MINIME_RENDERS_PER_JOB=1):
-        design = factories.design_for(user, **fields)
-        job = figures_services.generation_job_create(design=design, actor=user)
-        figures_services.job_run(job_id=job.pk)
-        return figures_services.render_approve(render=job.renders.get(), actor=user)
 
 
 def cart_with(user: Any, *items: tuple[str, int], design: FigureDesign | None = None) -> Any:

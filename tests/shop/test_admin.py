@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from shop.models import Order, OrderStatus, OrderStatusChange, Refund, WebhookEvent
 from shop.services.orders import order_flag
+from tests.factories import shop as shop_factories
 from tests.shop import admin_helpers as ah
 
 pytestmark = pytest.mark.django_db
@@ -20,8 +21,8 @@ def _status_and_history(order):
 
 
 def test_staff_can_list_search_and_filter_orders_and_open_one(admin_client):
-    pending = ah.order_placed()
-    cancelled = ah.order_in_state(OrderStatus.CANCELLED)
+    pending = shop_factories.order_placed()
+    cancelled = shop_factories.order_in_state(OrderStatus.CANCELLED)
 
     listing = admin_client.get(ah.changelist_url())
     found = admin_client.get(ah.changelist_url(q=pending.number))
@@ -44,7 +45,7 @@ def test_staff_can_list_search_and_filter_orders_and_open_one(admin_client):
 
 
 def test_order_detail_keeps_money_and_status_read_only(admin_client):
-    order = ah.order_placed()
+    order = shop_factories.order_placed()
 
     detail = admin_client.get(reverse("admin:shop_order_change", args=[order.pk]))
 
@@ -55,7 +56,7 @@ def test_order_detail_keeps_money_and_status_read_only(admin_client):
 
 
 def test_non_staff_is_sent_to_the_admin_login(user_client):
-    order = ah.order_placed(user_client.user)
+    order = shop_factories.order_placed(user_client.user)
 
     listing = user_client.get(ah.changelist_url())
     detail = user_client.get(reverse("admin:shop_order_change", args=[order.pk]))
@@ -66,9 +67,9 @@ def test_non_staff_is_sent_to_the_admin_login(user_client):
 
 
 def test_flagged_orders_stand_out_in_the_list(admin_client):
-    flagged = ah.order_placed()
+    flagged = shop_factories.order_placed()
     order_flag(order=flagged, reason="paid twice")
-    ah.order_placed()
+    shop_factories.order_placed()
 
     listing = admin_client.get(ah.changelist_url())
     only_flagged = admin_client.get(ah.changelist_url(needs_attention__exact="1"))
@@ -85,7 +86,7 @@ def test_flagged_orders_stand_out_in_the_list(admin_client):
 
 
 def test_partial_refund_goes_through_stripe_and_is_recorded(admin_client, stripe_settings):
-    order = ah.order_paid_through_stripe(ah.order_placed())
+    order = ah.order_paid_through_stripe(shop_factories.order_placed())
     intent = order.payments.get().stripe_payment_intent_id
 
     page = ah.run_action(admin_client, "refund_orders", [order])
@@ -116,7 +117,7 @@ def test_partial_refund_goes_through_stripe_and_is_recorded(admin_client, stripe
 
 
 def test_submitting_the_refund_confirmation_twice_refunds_once(admin_client, stripe_settings):
-    order = ah.order_paid_through_stripe(ah.order_placed())
+    order = ah.order_paid_through_stripe(shop_factories.order_placed())
     intent = order.payments.get().stripe_payment_intent_id
     page = ah.run_action(admin_client, "refund_orders", [order])
     form = {"scope": "partial", "amount": "5.00", "reason": "bent", **ah.hidden_refund_keys(page)}
@@ -140,7 +141,7 @@ def test_submitting_the_refund_confirmation_twice_refunds_once(admin_client, str
 
 
 def test_refund_of_more_than_is_left_is_refused_by_the_form(admin_client):
-    order = ah.order_in_state(OrderStatus.PAID)
+    order = shop_factories.order_in_state(OrderStatus.PAID)
     before = _status_and_history(order)
 
     page = ah.confirm_action(
@@ -163,7 +164,7 @@ def test_refund_of_more_than_is_left_is_refused_by_the_form(admin_client):
 
 
 def test_refund_of_an_unpaid_order_is_refused_and_changes_nothing(admin_client):
-    order = ah.order_placed()
+    order = shop_factories.order_placed()
     before = _status_and_history(order)
 
     response = ah.run_action(admin_client, "refund_orders", [order])
@@ -178,7 +179,7 @@ def test_refund_of_an_unpaid_order_is_refused_and_changes_nothing(admin_client):
 
 
 def test_refund_confirmation_posted_for_an_unpaid_order_changes_nothing(admin_client):
-    order = ah.order_in_state(OrderStatus.CANCELLED)
+    order = shop_factories.order_in_state(OrderStatus.CANCELLED)
     before = _status_and_history(order)
 
     response = ah.confirm_action(
@@ -196,7 +197,7 @@ def test_refund_confirmation_posted_for_an_unpaid_order_changes_nothing(admin_cl
 
 
 def test_cancel_unpaid_order_records_who_cancelled_it(admin_client, admin_user):
-    order = ah.order_placed()
+    order = shop_factories.order_placed()
 
     response = ah.run_action(admin_client, "cancel_unpaid", [order])
 
@@ -212,7 +213,7 @@ def test_cancel_unpaid_order_records_who_cancelled_it(admin_client, admin_user):
 
 
 def test_cancel_of_a_paid_order_is_refused_and_changes_nothing(admin_client):
-    paid = ah.order_in_state(OrderStatus.PAID)
+    paid = shop_factories.order_in_state(OrderStatus.PAID)
     before = _status_and_history(paid)
 
     response = ah.run_action(admin_client, "cancel_unpaid", [paid])
@@ -225,9 +226,9 @@ def test_cancel_of_a_paid_order_is_refused_and_changes_nothing(admin_client):
 
 
 def test_clear_attention_flag(admin_client):
-    flagged = ah.order_placed()
+    flagged = shop_factories.order_placed()
     order_flag(order=flagged, reason="amount mismatch")
-    calm = ah.order_placed()
+    calm = shop_factories.order_placed()
     history = OrderStatusChange.objects.count()
 
     response = ah.run_action(admin_client, "clear_attention", [flagged, calm])
@@ -242,7 +243,7 @@ def test_clear_attention_flag(admin_client):
 
 
 def test_orders_cannot_be_deleted_or_added_in_the_admin(admin_client):
-    order = ah.order_placed()
+    order = shop_factories.order_placed()
 
     delete = admin_client.get(reverse("admin:shop_order_delete", args=[order.pk]))
     add = admin_client.get(reverse("admin:shop_order_add"))
@@ -279,7 +280,7 @@ def test_shipping_method_page_lists_its_rates(admin_client):
 
 
 def test_webhook_events_are_listed_filtered_and_shown_pretty_printed(admin_client):
-    order = ah.order_placed()
+    order = shop_factories.order_placed()
     payload = {"id": "evt_123", "type": "payment_intent.succeeded", "data": {"x": "<b>"}}
     event = WebhookEvent.objects.create(
         stripe_event_id="evt_123",

@@ -5,7 +5,7 @@ from django.utils import translation
 from shop.services.cart import cart_add
 from shop.services.emails import email_order_confirmation
 from tests import factories
-from tests.shop.factories import approved_design_for, order_for, variant
+from tests.factories.shop import approved_design_for, order_for, variant
 
 pytestmark = pytest.mark.django_db
 

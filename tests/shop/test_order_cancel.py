@@ -7,7 +7,7 @@ from shop.exceptions import IllegalOrderTransition, PaymentError
 from shop.models import OrderStatus, Payment
 from shop.services.payments import order_cancel_unpaid, payment_start, stripe_client
 from tests import factories
-from tests.shop.factories import order_for
+from tests.factories.shop import order_for
 from tests.shop.test_payments import _webhook_off, pay_with_card
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from django.utils import timezone
 from shop.exceptions import IllegalOrderTransition
 from shop.models import ORDER_TRANSITIONS, Order, OrderStatus
 from shop.services.orders import order_transition
-from tests.shop.factories import order_bare
+from tests.factories.shop import order_bare
 
 pytestmark = pytest.mark.django_db
 

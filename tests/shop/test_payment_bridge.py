@@ -24,7 +24,7 @@ from shop.services.payments import (
 )
 from tests import factories
 from tests.conftest import LOCALSTRIPE_WEBHOOK_SECRET
-from tests.shop.factories import order_for
+from tests.factories.shop import order_for
 from tests.shop.test_payments import DECLINED, VISA, _configure_webhook, _webhook_off, wait_for
 
 LIVE = pytest.mark.django_db(transaction=True, serialized_rollback=True)

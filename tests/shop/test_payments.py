@@ -24,7 +24,7 @@ from shop.services.payments import (
 )
 from tests import factories
 from tests.conftest import LOCALSTRIPE_WEBHOOK_SECRET
-from tests.shop.factories import order_for, payment_for
+from tests.factories.shop import order_for, payment_for
 
 WEBHOOK_ID = "minime-tests"  # one registration, re-pointed or switched off by the tests
 LIVE = pytest.mark.django_db(transaction=True, serialized_rollback=True)

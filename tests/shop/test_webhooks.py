@@ -13,7 +13,7 @@ from django.core import mail
 from django.urls import reverse
 
 from shop.models import Order, OrderStatus, Refund, WebhookEvent
-from tests.shop.factories import order_for, payment_for
+from tests.factories.shop import order_for, payment_for
 
 pytestmark = pytest.mark.django_db
 

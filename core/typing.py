@@ -1,4 +1,4 @@
-"""Types shared by the plugin's apps."""
+"""Types shared by the plugin's apps (core is the lowest layer: it imports no app)."""
 
 from typing import TYPE_CHECKING
 

@@ -1,21 +1,14 @@
-"""Plain factory functions: real rows through the real services."""
+"""Figure studio rows through the real services: a portrait, a photo, a design."""
 
 import io
 from functools import lru_cache
 from typing import Any
 
-from allauth.account.models import EmailAddress
-from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from figures import services
 from figures.models import BoxTheme, FigureDesign, Photo, Style
-from privacy.models import ConsentMethod
-from privacy.services import consent_form_submit
-
-PASSWORD = "correct-horse-battery-staple"
-_counter = iter(range(1, 10**9))
 
 
 @lru_cache(maxsize=1)
@@ -31,19 +24,6 @@ def portrait_jpeg() -> bytes:
 
 def portrait_upload(name: str = "selfie.jpg") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, portrait_jpeg(), content_type="image/jpeg")
-
-
-def user_create(*, email: str | None = None, consent: bool = True, training: bool = False) -> Any:
-    email = email or f"user{next(_counter)}@example.com"
-    user = get_user_model().objects.create_user(
-        username=email.split("@")[0], email=email, password=PASSWORD
-    )
-    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    if consent:
-        consent_form_submit(
-            user=user, generation=True, training=training, method=ConsentMethod.CONSENT_FORM
-        )
-    return user
 
 
 def photo_for(user: Any) -> Photo:

@@ -18,8 +18,9 @@ from shop.models import (
     ShippingMethod,
 )
 from shop.services.cart import cart_add, cart_for
-from shop.services.orders import order_place
-from tests import factories
+from shop.services.orders import order_place, order_transition
+from tests.factories.figures import design_for
+from tests.factories.privacy import user_create
 
 _counter = iter(range(1, 10**9))
 
@@ -27,7 +28,7 @@ _counter = iter(range(1, 10**9))
 def approved_design_for(user: Any, **fields: Any) -> FigureDesign:
     """A design with one approved render, generated inline at 128 px. The job's on-commit
     hand-off to the broker is skipped: the render is already made here, no worker needed."""
-    design = factories.design_for(user, **fields)
+    design = design_for(user, **fields)
     with (
         override_settings(MINIME_RENDER_SIZE=128, MINIME_RENDERS_PER_JOB=1),
         mock.patch("figures.tasks.enqueue_generation"),
@@ -111,3 +112,24 @@ def order_bare(*, status: str = OrderStatus.PENDING_PAYMENT, **fields: Any) -> O
     }
     values.update(fields)
     return Order.objects.create(**values)
+
+
+def order_placed(user: Any = None, *, sku: str = "MM-PRT-A4", quantity: int = 1) -> Order:
+    """A pending_payment order for a new approved design (by default an A4 print, shipped
+    Standard to Germany)."""
+    return order_for(user or user_create(), sku=sku, quantity=quantity)
+
+
+def order_in_state(status: str, user: Any = None) -> Order:
+    """An order moved through legal transitions only (no Stripe: no Payment row)."""
+    order = order_placed(user)
+    path = {
+        OrderStatus.PENDING_PAYMENT: [],
+        OrderStatus.PAID: [OrderStatus.PAID],
+        OrderStatus.CANCELLED: [OrderStatus.CANCELLED],
+        OrderStatus.SHIPPED: [OrderStatus.PAID, OrderStatus.SHIPPED],
+        OrderStatus.REFUNDED: [OrderStatus.PAID, OrderStatus.REFUNDED],
+    }[OrderStatus(status)]
+    for step in path:
+        order_transition(order=order, to=step, reason="test setup")
+    return order

@@ -1,0 +1,27 @@
+"""The base of every app's settings object (django-allauth's app_settings pattern).
+
+Each property reads django.conf.settings on every access, so override_settings works in tests;
+every name is documented with its default in README.md."""
+
+from typing import Any
+
+from django.conf import settings
+
+
+class AppSettings:
+    """Subclasses add one property per setting; names are read with the MINIME_ prefix."""
+
+    prefix = "MINIME_"
+
+    def _get(self, name: str, default: Any) -> Any:
+        return getattr(settings, self.prefix + name, default)
+
+
+class CoreSettings(AppSettings):
+    @property
+    def PRIVATE_STORAGE(self) -> str:
+        """Alias in settings.STORAGES for customer photos, renders, print files and exports."""
+        return str(self._get("PRIVATE_STORAGE", "minime_private"))
+
+
+core_settings = CoreSettings()
