@@ -8,6 +8,7 @@ class PrintingConfig(AppConfig):
     verbose_name = _("Printing")
 
     def ready(self) -> None:
+        from printing import receivers  # noqa: F401  (connects the shop.signals receivers)
         from printing.privacy import PrintingPrivacyHandler
         from privacy.registry import register
 

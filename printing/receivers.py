@@ -1,0 +1,1 @@
+"""Printing listens to what the shop announces (shop.signals); connected in PrintingConfig.ready()."""
