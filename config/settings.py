@@ -167,9 +167,14 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Sweepers send again any work whose hand-off to the broker was lost (core.dispatch).
+MINIME_SWEEP_SECONDS = float(os.environ.get("MINIME_SWEEP_SECONDS", "15"))
 CELERY_BEAT_SCHEDULE = {
-    "figures-reap-stuck-jobs": {"task": "figures.reap_stuck_jobs", "schedule": 60.0},
-    # Orders paid at Stripe whose webhook never arrived (shop.services.payments).
+    "figures-reap-stuck-jobs": {
+        "task": "figures.reap_stuck_jobs",
+        "schedule": MINIME_SWEEP_SECONDS,
+    },
+    # Orders paid at Stripe whose webhook never arrived (shop.services.payments.reconciliation).
     "shop-reconcile-payments": {"task": "shop.reconcile_payments", "schedule": 300.0},
     "privacy-retention": {"task": "privacy.run_retention", "schedule": 86400.0},
 }

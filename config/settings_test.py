@@ -2,6 +2,7 @@
 running demo shop and concurrent test runs never share a database, broker or private files.
 Child processes (the real Celery worker) inherit MINIME_VAR_DIR and so share this session's."""
 
+import json
 import os
 from pathlib import Path
 
@@ -14,3 +15,8 @@ from config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
 ACCOUNT_RATE_LIMITS = False
+
+# Fault tests start real workers with their own settings (short heartbeats, a slow backend):
+# a JSON object of setting names and values, read by every process of the test session.
+for _name, _value in json.loads(os.environ.get("MINIME_TEST_SETTINGS", "{}")).items():
+    globals()[_name] = _value

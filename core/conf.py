@@ -23,5 +23,11 @@ class CoreSettings(AppSettings):
         """Alias in settings.STORAGES for customer photos, renders, print files and exports."""
         return str(self._get("PRIVATE_STORAGE", "minime_private"))
 
+    @property
+    def DISPATCH_RETRY_SECONDS(self) -> int:
+        """Work no worker has taken this long after it was sent is sent again (core.dispatch);
+        the wait doubles with each copy, up to an hour."""
+        return int(self._get("DISPATCH_RETRY_SECONDS", 60))
+
 
 core_settings = CoreSettings()

@@ -25,7 +25,7 @@ def private_file_response(
     response = FileResponse(
         stream,
         as_attachment=bool(filename) and not inline,
-        filename=filename or None,
+        filename=filename,
         content_type=content_type,
     )
     response["Cache-Control"] = "private, no-store"

@@ -56,6 +56,17 @@ class FiguresSettings(AppSettings):
         return int(self._get("GENERATION_QUEUE_TIMEOUT", 3600))
 
     @property
+    def GENERATION_HEARTBEAT_TIMEOUT(self) -> int:
+        """Seconds without progress after which a running job's worker counts as dead: about
+        twice the slowest expected render (one render is one heartbeat at least)."""
+        return int(self._get("GENERATION_HEARTBEAT_TIMEOUT", 60))
+
+    @property
+    def GENERATION_AUTO_RETRIES(self) -> int:
+        """How often a job whose worker died is sent again before it fails."""
+        return int(self._get("GENERATION_AUTO_RETRIES", 1))
+
+    @property
     def GPU_QUEUE(self) -> str:
         return str(self._get("GPU_QUEUE", "gpu"))
 

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.dispatch import Dispatchable
 from core.models import StatusChange
 from core.storage import private_storage
 
@@ -113,7 +114,10 @@ class JobStatus(models.TextChoices):
 # The job lifecycle: every legal move. figures.services.job_transition enforces it.
 JOB_TRANSITIONS: dict[str, frozenset[str]] = {
     JobStatus.QUEUED: frozenset({JobStatus.RUNNING, JobStatus.FAILED, JobStatus.CANCELLED}),
-    JobStatus.RUNNING: frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED}),
+    # running -> queued: its worker died; the job is sent again once (figures.services).
+    JobStatus.RUNNING: frozenset(
+        {JobStatus.QUEUED, JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED}
+    ),
     JobStatus.SUCCEEDED: frozenset(),
     JobStatus.FAILED: frozenset(),
     JobStatus.CANCELLED: frozenset(),
@@ -121,8 +125,9 @@ JOB_TRANSITIONS: dict[str, frozenset[str]] = {
 ACTIVE_JOB_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
 
 
-class GenerationJob(models.Model):
-    """One 'generate' click: N renders from a snapshot of the design's fields."""
+class GenerationJob(Dispatchable):
+    """One 'generate' click: N renders from a snapshot of the design's fields. The row is the
+    durable hand-off to the GPU worker (core.dispatch)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     design = models.ForeignKey(FigureDesign, on_delete=models.CASCADE, related_name="jobs")
@@ -138,6 +143,10 @@ class GenerationJob(models.Model):
     progress_step = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The worker touches this while it renders: a stale one means the worker died.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # False when the job failed for a system reason: it is not counted against the quota.
+    counts_against_quota = models.BooleanField(default=True)
     error_message = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -28,7 +28,9 @@ def jobs_of(*, owner: Account) -> QuerySet[GenerationJob]:
 
 def generation_jobs_used_today(*, owner: Account) -> int:
     since = timezone.now() - timedelta(hours=24)
-    return jobs_of(owner=owner).filter(created_at__gte=since).count()
+    # Jobs failed for a system reason (worker died, backend error) give the quota back.
+    jobs = jobs_of(owner=owner).filter(created_at__gte=since, counts_against_quota=True)
+    return jobs.count()
 
 
 def generation_quota_remaining(*, owner: Account) -> int:

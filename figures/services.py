@@ -6,14 +6,17 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from PIL import Image
 
+from core.dispatch import dispatch_on_commit, release, sweep
 from core.typing import Account
 from figures.backends import get_backend
 from figures.backends.base import GenerationError, Prompt, RenderInput, TransientGenerationError
@@ -212,10 +215,13 @@ def job_transition(
 
 @transaction.atomic
 def generation_job_create(*, design: FigureDesign, actor: Account) -> GenerationJob:
-    """Queue N renders of the design as it is now; the task is sent once this commits."""
-    from figures.tasks import enqueue_generation
-
+    """Queue N renders of the design as it is now. The job row is the durable hand-off: the
+    task is sent once this commits, and again by the sweeper if the broker was away."""
     consent_require(user=design.owner, purpose=Purpose.GENERATION)
+    # One account's "generate" clicks queue up here, so parallel clicks on several designs
+    # cannot all pass the quota check before any of them is counted (a no-op on SQLite,
+    # which serialises writers anyway).
+    get_user_model().objects.select_for_update().filter(pk=design.owner_id).first()
     design = FigureDesign.objects.select_for_update().get(pk=design.pk)
     if design.is_frozen:
         raise DesignFrozen()
@@ -238,8 +244,16 @@ def generation_job_create(*, design: FigureDesign, actor: Account) -> Generation
         backend=figures_settings.GENERATION_BACKEND,
     )
     _event(design=design, job=job, to_status=JobStatus.QUEUED, actor=actor, reason="requested")
-    transaction.on_commit(lambda: enqueue_generation(job_id=job.pk))
+    job_dispatch_on_commit(job_id=job.pk)
     return job
+
+
+def job_dispatch_on_commit(*, job_id: Any) -> None:
+    from figures.tasks import enqueue_generation
+
+    dispatch_on_commit(
+        model=GenerationJob, pk=job_id, send=lambda: enqueue_generation(job_id=job_id)
+    )
 
 
 # A job whose worker keeps dying (e.g. killed for memory) is redelivered; stop after this many.
@@ -252,6 +266,8 @@ def _job_start(job_id: Any) -> GenerationJob | None:
         job = GenerationJob.objects.select_for_update().select_related("design").get(pk=job_id)
         if job.status not in ACTIVE_JOB_STATUSES:
             return None  # finished, failed or cancelled: a redelivery does nothing
+        if job.status == JobStatus.RUNNING and not _heartbeat_stale(job, now=timezone.now()):
+            return None  # a live worker has it: this is a copy sent by the sweeper
         if job.attempts >= MAX_JOB_ATTEMPTS:
             job.error_message = gettext_noop(
                 "Something went wrong while generating your figure. Please try again."
@@ -262,7 +278,8 @@ def _job_start(job_id: Any) -> GenerationJob | None:
         if job.status == JobStatus.QUEUED:
             job_transition(job=job, to=JobStatus.RUNNING, reason="worker picked it up")
         job.attempts += 1
-        job.save(update_fields=["attempts"])
+        job.heartbeat_at = job.taken_at = timezone.now()
+        job.save(update_fields=["attempts", "heartbeat_at", "taken_at"])
         return job
 
 
@@ -273,7 +290,9 @@ def job_run(*, job_id: Any) -> GenerationJob | None:
         return None
     photo = job.design.photo
     if photo is None:
-        return job_fail(job_id=job.pk, message=str(PhotoMissing.default_message))
+        return job_fail(
+            job_id=job.pk, message=str(PhotoMissing.default_message), system_fault=False
+        )
     backend = get_backend()
     steps = backend.steps_per_render()
     total = steps * len(job.seeds)
@@ -293,7 +312,9 @@ def job_run(*, job_id: Any) -> GenerationJob | None:
             offset = steps * index
 
             def on_progress(step: int, _total: int, offset: int = offset) -> None:
-                GenerationJob.objects.filter(pk=job_pk).update(progress_step=offset + step)
+                GenerationJob.objects.filter(pk=job_pk).update(
+                    progress_step=offset + step, heartbeat_at=timezone.now()
+                )
 
             image = backend.render(
                 RenderInput(
@@ -307,6 +328,7 @@ def job_run(*, job_id: Any) -> GenerationJob | None:
                 on_progress=on_progress,
             )
             _render_store(job=job, index=index, seed=int(seed), image=image)
+            GenerationJob.objects.filter(pk=job_pk).update(heartbeat_at=timezone.now())
     except TransientGenerationError:
         raise  # the task decides whether to retry
     except GenerationError as exc:
@@ -341,13 +363,16 @@ def _render_store(*, job: GenerationJob, index: int, seed: int, image: Image.Ima
         render.image.delete(save=False)
 
 
-def job_fail(*, job_id: Any, message: str) -> GenerationJob | None:
+def job_fail(*, job_id: Any, message: str, system_fault: bool = True) -> GenerationJob | None:
+    """Fail an active job with a message for the customer. A system fault (worker died, time
+    limit, backend error) gives the customer's quota back; a missing photo does not."""
     with transaction.atomic():
         job = GenerationJob.objects.select_for_update().select_related("design").get(pk=job_id)
         if job.status not in ACTIVE_JOB_STATUSES:
             return job
         job.error_message = message[:300]
-        job.save(update_fields=["error_message"])
+        job.counts_against_quota = not system_fault
+        job.save(update_fields=["error_message", "counts_against_quota"])
         return job_transition(job=job, to=JobStatus.FAILED, reason=message)
 
 
@@ -357,9 +382,44 @@ def job_cancel(*, job: GenerationJob, actor: Account | None, reason: str) -> Gen
         return job_transition(job=job, to=JobStatus.CANCELLED, actor=actor, reason=reason)
 
 
+def _heartbeat_stale(job: GenerationJob, *, now: Any) -> bool:
+    last = job.heartbeat_at or job.started_at or job.created_at
+    return last < now - timedelta(seconds=figures_settings.GENERATION_HEARTBEAT_TIMEOUT)
+
+
+def _job_requeue_or_fail(*, job_id: Any, now: Any) -> str:
+    """A running job whose worker stopped beating: send it again once, then fail it."""
+    with transaction.atomic():
+        job = GenerationJob.objects.select_for_update().select_related("design").get(pk=job_id)
+        if job.status != JobStatus.RUNNING or not _heartbeat_stale(job, now=now):
+            return "alive"
+        if job.attempts <= figures_settings.GENERATION_AUTO_RETRIES:
+            job_transition(job=job, to=JobStatus.QUEUED, reason="worker lost; sent again")
+            release(model=GenerationJob, pk=job.pk)
+            return "requeued"
+    job_fail(
+        job_id=job_id,
+        message=gettext_noop(
+            "Something went wrong while generating your figure. Please try again."
+        ),
+    )
+    return "failed"
+
+
 def job_reap_stuck(*, now: Any = None) -> int:
-    """Fail jobs whose worker died or never came, so no page waits on 'running' forever."""
+    """Jobs whose worker died (no heartbeat for GENERATION_HEARTBEAT_TIMEOUT) are sent again
+    once, then failed; jobs that ran past the time limit or that no worker took within the
+    queue timeout are failed. Returns how many jobs it requeued or failed."""
     now = now or timezone.now()
+    heartbeat_cutoff = now - timedelta(seconds=figures_settings.GENERATION_HEARTBEAT_TIMEOUT)
+    dead = GenerationJob.objects.filter(status=JobStatus.RUNNING).filter(
+        Q(heartbeat_at__lt=heartbeat_cutoff)
+        | Q(heartbeat_at__isnull=True, started_at__lt=heartbeat_cutoff)
+    )
+    handled = sum(
+        _job_requeue_or_fail(job_id=pk, now=now) != "alive"
+        for pk in dead.values_list("pk", flat=True)
+    )
     grace = timedelta(seconds=60)
     running_cutoff = now - timedelta(seconds=figures_settings.GENERATION_TIME_LIMIT) - grace
     queued_cutoff = now - timedelta(seconds=figures_settings.GENERATION_QUEUE_TIMEOUT)
@@ -377,4 +437,16 @@ def job_reap_stuck(*, now: Any = None) -> int:
             job_id=job_id,
             message=_("Generating took too long and was stopped. Please try again."),
         )
-    return len(stuck)
+    return handled + len(stuck)
+
+
+def jobs_sweep() -> int:
+    """The beat sweeper: reap dead workers' jobs, then (re)send every queued job no worker
+    has taken yet (the broker was away, or its message was lost with a killed worker)."""
+    from figures.tasks import enqueue_generation
+
+    job_reap_stuck()
+    return sweep(
+        GenerationJob.objects.filter(status=JobStatus.QUEUED),
+        send_for=lambda pk: lambda: enqueue_generation(job_id=pk),
+    )

@@ -9,6 +9,7 @@ from django.db import OperationalError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from core.dispatch import PUBLISH_RETRY_POLICY
 from figures import services
 from figures.backends.base import TransientGenerationError
 from figures.conf import figures_settings
@@ -24,6 +25,7 @@ def enqueue_generation(*, job_id: Any) -> None:
     generate_renders.apply_async(
         args=(str(job_id),),
         queue=figures_settings.GPU_QUEUE,
+        retry_policy=PUBLISH_RETRY_POLICY,
         soft_time_limit=limit,
         time_limit=limit + 30,
         # A job nobody picked up in time is failed by the reaper; don't start it late.
@@ -67,4 +69,5 @@ def generate_renders(self: Any, job_id: str) -> None:
 
 @shared_task(name="figures.reap_stuck_jobs")
 def reap_stuck_jobs() -> int:
-    return services.job_reap_stuck()
+    """Beat: dead workers' jobs sent again or failed; lost or undelivered jobs sent again."""
+    return services.jobs_sweep()

@@ -8,6 +8,7 @@ from django.utils import timezone
 from PIL import Image
 
 from figures import services
+from figures.conf import figures_settings
 from figures.exceptions import (
     DesignFrozen,
     IllegalTransition,
@@ -122,7 +123,9 @@ def test_interrupted_job_resumes_only_missing_slots(user, settings):
     services.job_run(job_id=job.pk)
     kept = job.renders.get(index=0)
     job.renders.filter(index=1).delete()
-    GenerationJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING)
+    # Its worker died: running, with a heartbeat older than the timeout.
+    dead = timezone.now() - timedelta(seconds=figures_settings.GENERATION_HEARTBEAT_TIMEOUT + 1)
+    GenerationJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, heartbeat_at=dead)
 
     services.job_run(job_id=job.pk)
 
@@ -260,7 +263,8 @@ def test_reaper_fails_stuck_jobs_only(user, settings):
     old = timezone.now() - timedelta(minutes=10)
     stuck = services.generation_job_create(design=factories.design_for(user), actor=user)
     services.job_transition(job=stuck, to=JobStatus.RUNNING)
-    GenerationJob.objects.filter(pk=stuck.pk).update(started_at=old)
+    # Its worker is alive (fresh heartbeat) but the job ran past the time limit.
+    GenerationJob.objects.filter(pk=stuck.pk).update(started_at=old, heartbeat_at=timezone.now())
     fresh = services.generation_job_create(design=factories.design_for(user), actor=user)
 
     assert services.job_reap_stuck() == 1
