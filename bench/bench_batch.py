@@ -118,7 +118,7 @@ def setup(orders: int, variants: list[str]) -> tuple[list[Any], dict[str, str]]:
     from shop.models import OrderStatus, ProductVariant
     from shop.services.orders import order_transition
     from tests import factories
-    from tests.shop.factories import approved_design_for, order_for
+    from tests.factories.shop import approved_design_for, order_for
 
     user = factories.user_create()
     with override_settings(MINIME_DAILY_GENERATION_QUOTA=1000):
@@ -138,7 +138,7 @@ def setup(orders: int, variants: list[str]) -> tuple[list[Any], dict[str, str]]:
         sku = variants[n % len(variants)]
         order = order_for(user, sku=sku, design=design)
         order_transition(order=order, to=OrderStatus.PAID, reason="bench")
-        item = PrintItem.objects.create(order_line=order.lines.get())
+        item = PrintItem.objects.get(order_line=order.lines.get())  # made when paid
         item.file.save(f"{sku}.pdf", ContentFile(files[sku]), save=False)
         item.status = PrintItemStatus.READY
         item.save()
@@ -173,7 +173,7 @@ def main() -> None:
         from django.conf import settings
 
         settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-        from printing.imposition import print_batch_create
+        from printing.imposition.batch import print_batch_create
 
         started = time.perf_counter()
         items, made_by = setup(args.orders, args.variants.split(","))

@@ -295,15 +295,6 @@ def run_mode(
 ) -> dict[str, Any]:
     stripe_port = h.free_port()
     stripe_base = f"http://127.0.0.1:{stripe_port}"
-    extra = {
-        "MINIME_STRIPE_API_BASE": stripe_base,
-        "MINIME_STRIPE_SECRET_KEY": STRIPE_SECRET,
-        "MINIME_STRIPE_PUBLISHABLE_KEY": "pk_test_bench",
-        "MINIME_STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "MINIME_STRIPE_JS_URL": f"{stripe_base}/js.stripe.com/v3/",
-    }
-    if mode == "postgres":
-        extra |= {"DATABASE_URL": PG_URL, "CELERY_BROKER_URL": REDIS_URL}
     result: dict[str, Any] = {
         "mode": mode,
         "label": MODE_LABELS[mode],
@@ -311,44 +302,11 @@ def run_mode(
         "pipelined": pipelined,
     }
     with h.temp_var_dir(f"minime-bench-checkout-{mode}-") as var_dir:
-        env = h.base_env(var_dir, **extra)
+        env = h.base_env(var_dir, **mode_settings(mode, stripe_base))
         procs = h.Processes(var_dir)
         try:
-            if mode == "postgres":
-                redis_flush()
-                pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-                pg_admin(f"CREATE DATABASE {PG_DB}")
-            t = time.perf_counter()
-            h.run_checked([h.PYTHON, "manage.py", "migrate", "--no-input", "-v0"], env)
-            h.run_checked([h.PYTHON, "manage.py", "collectstatic", "--no-input", "-v0"], env)
-            setup = h.django_snippet(SETUP_SNIPPET.format(clients=clients), env, timeout=600)
-            print(
-                f"  setup (migrate, collectstatic, {clients} users with an approved design): "
-                f"{time.perf_counter() - t:.1f} s"
-            )
-            procs.start(
-                "localstripe", [h.PYTHON, "-c", LOCALSTRIPE_LAUNCHER, str(stripe_port)], env
-            )
-            port = h.free_port()
-            base = f"http://127.0.0.1:{port}"
-            h.start_celery_worker(procs, env)
-            h.start_gunicorn(procs, env, port, workers=2, threads=4)
-            h.wait_for(
-                lambda: _up(stripe_base + "/js.stripe.com/v3/"),
-                timeout=30, what="localstripe", procs=procs, log="localstripe",
-            )  # fmt: skip
-            requests.post(
-                f"{stripe_base}/_config/webhooks/bench",
-                data={"url": f"{base}/stripe/webhook/", "secret": WEBHOOK_SECRET},
-                timeout=10,
-            ).raise_for_status()
-            h.wait_for(
-                lambda: " ready." in procs.log_text("celery"),
-                timeout=90, what="celery worker", procs=procs, log="celery",
-            )  # fmt: skip
-            h.wait_for(
-                lambda: h.http_ready(base), timeout=60, what="gunicorn", procs=procs, log="gunicorn"
-            )
+            setup = prepare_database(mode, env, clients)
+            base = start_services(procs, env, stripe_port, stripe_base)
             catalog = {k: setup[k] for k in ("variant", "product", "shipping_method")}
             buyers = [Buyer(base, stripe_base, user, catalog) for user in setup["users"]]
             warm = run_clients(buyers, 1, poll_s)
@@ -362,22 +320,77 @@ def run_mode(
         finally:
             procs.stop_all()
             if mode == "postgres":
-                for cleanup, what in (
-                    (lambda: pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)"), PG_DB),
-                    (redis_flush, "Redis db 12"),
-                ):
-                    try:
-                        cleanup()
-                    except Exception as exc:
-                        print(f"  (could not clean up {what}: {exc})")
+                clean_up_postgres()
     return result
 
 
-def _up(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
+def mode_settings(mode: str, stripe_base: str) -> dict[str, str]:
+    """Environment for the shop's processes: localstripe, and the mode's database and broker."""
+    extra = {
+        "MINIME_STRIPE_API_BASE": stripe_base,
+        "MINIME_STRIPE_SECRET_KEY": STRIPE_SECRET,
+        "MINIME_STRIPE_PUBLISHABLE_KEY": "pk_test_bench",
+        "MINIME_STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "MINIME_STRIPE_JS_URL": f"{stripe_base}/js.stripe.com/v3/",
+    }
+    if mode == "postgres":
+        extra |= {"DATABASE_URL": PG_URL, "CELERY_BROKER_URL": REDIS_URL}
+    return extra
+
+
+def prepare_database(mode: str, env: dict[str, str], clients: int) -> dict[str, Any]:
+    """A fresh, migrated database with one buyer per client; returns SETUP_SNIPPET's output."""
+    if mode == "postgres":
+        redis_flush()
+        pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+        pg_admin(f"CREATE DATABASE {PG_DB}")
+    t = time.perf_counter()
+    h.run_checked([h.PYTHON, "manage.py", "migrate", "--no-input", "-v0"], env)
+    h.run_checked([h.PYTHON, "manage.py", "collectstatic", "--no-input", "-v0"], env)
+    setup = h.django_snippet(SETUP_SNIPPET.format(clients=clients), env, timeout=600)
+    print(
+        f"  setup (migrate, collectstatic, {clients} users with an approved design): "
+        f"{time.perf_counter() - t:.1f} s"
+    )
+    return setup
+
+
+def start_services(
+    procs: h.Processes, env: dict[str, str], stripe_port: int, stripe_base: str
+) -> str:
+    """localstripe, a Celery worker and gunicorn, all ready, with the shop's webhook
+    registered at localstripe; returns the shop's base URL."""
+    procs.start("localstripe", [h.PYTHON, "-c", LOCALSTRIPE_LAUNCHER, str(stripe_port)], env)
+    port = h.free_port()
+    base = f"http://127.0.0.1:{port}"
+    h.start_celery_worker(procs, env)
+    h.start_gunicorn(procs, env, port, workers=2, threads=4)
+    h.wait_for(
+        lambda: h.http_ready(stripe_base + "/js.stripe.com/v3"),  # it appends the "/"
+        timeout=30, what="localstripe", procs=procs, log="localstripe",
+    )  # fmt: skip
+    requests.post(
+        f"{stripe_base}/_config/webhooks/bench",
+        data={"url": f"{base}/stripe/webhook/", "secret": WEBHOOK_SECRET},
+        timeout=10,
+    ).raise_for_status()
+    h.wait_for(
+        lambda: " ready." in procs.log_text("celery"),
+        timeout=90, what="celery worker", procs=procs, log="celery",
+    )  # fmt: skip
+    h.wait_for(lambda: h.http_ready(base), timeout=60, what="gunicorn", procs=procs, log="gunicorn")
+    return base
+
+
+def clean_up_postgres() -> None:
+    for cleanup, what in (
+        (lambda: pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)"), PG_DB),
+        (redis_flush, "Redis db 12"),
+    ):
+        try:
+            cleanup()
+        except Exception as exc:
+            print(f"  (could not clean up {what}: {exc})")
 
 
 def ms(values: list[float]) -> str:

@@ -245,7 +245,7 @@ def describe(values: list[float], duration: float) -> dict[str, float]:
     }
 
 
-def main() -> int:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     cores = os.cpu_count() or 1
     parser.add_argument("--clients", type=int, default=50)
@@ -261,8 +261,10 @@ def main() -> int:
         help="comma-separated client counts to measure after the main run (e.g. 1,10)",
     )
     parser.add_argument("--json", type=Path, help="write the raw figures here")
-    args = parser.parse_args()
+    return parser.parse_args()
 
+
+def services_reachable() -> bool:
     try:
         pg_admin("SELECT 1")
         import redis
@@ -270,6 +272,130 @@ def main() -> int:
         redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
     except Exception as exc:
         print(f"SKIPPED: PostgreSQL or Redis not reachable: {exc}")
+        return False
+    return True
+
+
+def prepare_database(env: dict[str, str], clients: int) -> list[dict[str, str]]:
+    """A fresh, migrated database with `clients` shoppers; returns their sessions."""
+    redis_flush()
+    pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+    pg_admin(f"CREATE DATABASE {PG_DB}")
+    t = time.perf_counter()
+    h.run_checked([h.PYTHON, "manage.py", "migrate", "--no-input", "-v0"], env)
+    h.run_checked([h.PYTHON, "manage.py", "collectstatic", "--no-input", "-v0"], env)
+    users = h.django_snippet(SETUP_SNIPPET.format(clients=clients), env, timeout=600)
+    print(
+        f"setup: {len(users)} users with an approved design and 2 cart lines "
+        f"in {time.perf_counter() - t:.1f} s"
+    )
+    return users
+
+
+def start_storefront_server(
+    procs: h.Processes, env: dict[str, str], args: argparse.Namespace
+) -> tuple[int, int]:
+    """gunicorn serving config.wsgi (backlog 2048), ready for requests; returns port and pid."""
+    port = h.free_port()
+    cmd = [
+        str(h.BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}",
+        "--workers", str(args.workers), "--threads", str(args.threads),
+        "--backlog", "2048",
+    ]  # fmt: skip
+    gunicorn = procs.start("gunicorn", cmd, env)
+    base = f"http://127.0.0.1:{port}"
+    h.wait_for(lambda: h.http_ready(base), timeout=60, what="gunicorn", procs=procs, log="gunicorn")
+    return port, gunicorn.pid
+
+
+def load_each_count(
+    port: int,
+    gunicorn_pid: int,
+    users: list[dict[str, str]],
+    counts: list[int],
+    args: argparse.Namespace,
+) -> list[dict[str, Any]]:
+    kind = "sync" if args.threads == 1 else f"gthread x{args.threads}"
+    results: list[dict[str, Any]] = []
+    for clients in counts:
+        print(
+            f"load: {clients} clients, {args.duration:g} s measured after "
+            f"{args.warmup:g} s warm-up, think {args.think_ms:g} ms, gunicorn "
+            f"{args.workers} {kind} workers"
+        )
+        run = load(
+            port, users[:clients], duration=args.duration, warmup=args.warmup,
+            think_s=args.think_ms / 1000, gunicorn_pid=gunicorn_pid,
+        )  # fmt: skip
+        run["clients"] = clients
+        results.append(run)
+    return results
+
+
+def clean_up() -> None:
+    try:
+        pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+    except Exception as exc:
+        print(f"(could not drop {PG_DB}: {exc})")
+    try:
+        redis_flush()
+    except Exception as exc:
+        print(f"(could not flush Redis db 12: {exc})")
+
+
+def report_run(
+    run: dict[str, Any], args: argparse.Namespace, summary: list[dict[str, Any]]
+) -> bool:
+    """Print one client count's figures, add them to `summary`; False when it missed."""
+    ok = True
+    print(
+        f"== {run['clients']} clients: errors {len(run['errors'])}, connections re-opened "
+        f"{run['reconnects']} ==\n   CPU seconds in {run['wall_s']:.1f} s: gunicorn "
+        f"{run['gunicorn_cpu_s']:.1f}, PostgreSQL {run['postgres_cpu_s']:.1f}, this client "
+        f"{run['client_cpu_s']:.1f}; whole machine busy {run['machine_busy_s']:.1f} of "
+        f"{run['machine_total_s']:.1f}"
+    )
+    for err in run["errors"][:5]:
+        print(f"   error: {err}")
+    all_values = run["samples"]["product"] + run["samples"]["cart"]
+    for page, values in [*run["samples"].items(), ("both", all_values)]:
+        if not values:
+            print(f"  {page:8s} no successful requests")
+            ok = False
+            continue
+        d = describe(values, run["duration"])
+        verdict = "PASS" if d["p95"] < GOAL_P95_S else "MISS"
+        if page != "both" and run["clients"] == args.clients:
+            ok = ok and d["p95"] < GOAL_P95_S
+        print(
+            f"  {page:8s} p50 {d['p50'] * 1000:7.1f} ms  p95 {d['p95'] * 1000:7.1f} ms  "
+            f"p99 {d['p99'] * 1000:7.1f} ms  max {d['max'] * 1000:7.1f} ms  "
+            f"{d['rps']:7.1f} req/s  (n={d['n']})  goal p95 < 50 ms: {verdict}"
+        )
+        summary.append({"clients": run["clients"], "page": page, **d})
+    return ok and not run["errors"]
+
+
+def report(
+    results: list[dict[str, Any]], args: argparse.Namespace, load_start: tuple[float, ...]
+) -> None:
+    print(
+        f"\nStorefront under load (PostgreSQL {PG_DB}, gunicorn {args.workers} workers x "
+        f"{args.threads} threads, {os.cpu_count()} CPUs; load average at start "
+        f"{load_start[0]:.2f}, at end {os.getloadavg()[0]:.2f})"
+    )
+    ok = True
+    summary: list[dict[str, Any]] = []
+    for run in results:
+        ok = report_run(run, args, summary) and ok
+    if args.json:
+        args.json.write_text(json.dumps({"args": vars(args) | {"json": None}, "summary": summary}))
+    print("verdict:", "PASS" if ok else "MISS")
+
+
+def main() -> int:
+    args = parse_args()
+    if not services_reachable():
         return 0
 
     load_start = os.getloadavg()
@@ -279,90 +405,14 @@ def main() -> int:
         env = h.base_env(var_dir, DATABASE_URL=PG_URL, CELERY_BROKER_URL=REDIS_URL)
         procs = h.Processes(var_dir)
         try:
-            redis_flush()
-            pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-            pg_admin(f"CREATE DATABASE {PG_DB}")
-            t = time.perf_counter()
-            h.run_checked([h.PYTHON, "manage.py", "migrate", "--no-input", "-v0"], env)
-            h.run_checked([h.PYTHON, "manage.py", "collectstatic", "--no-input", "-v0"], env)
-            users = h.django_snippet(SETUP_SNIPPET.format(clients=max(counts)), env, timeout=600)
-            print(
-                f"setup: {len(users)} users with an approved design and 2 cart lines "
-                f"in {time.perf_counter() - t:.1f} s"
-            )
-            port = h.free_port()
-            cmd = [
-                str(h.BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}",
-                "--workers", str(args.workers), "--threads", str(args.threads),
-                "--backlog", "2048",
-            ]  # fmt: skip
-            gunicorn = procs.start("gunicorn", cmd, env)
-            base = f"http://127.0.0.1:{port}"
-            h.wait_for(
-                lambda: h.http_ready(base), timeout=60, what="gunicorn", procs=procs, log="gunicorn"
-            )
-            kind = "sync" if args.threads == 1 else f"gthread x{args.threads}"
-            for clients in counts:
-                print(
-                    f"load: {clients} clients, {args.duration:g} s measured after "
-                    f"{args.warmup:g} s warm-up, think {args.think_ms:g} ms, gunicorn "
-                    f"{args.workers} {kind} workers"
-                )
-                run = load(
-                    port, users[:clients], duration=args.duration, warmup=args.warmup,
-                    think_s=args.think_ms / 1000, gunicorn_pid=gunicorn.pid,
-                )  # fmt: skip
-                run["clients"] = clients
-                results.append(run)
+            users = prepare_database(env, max(counts))
+            port, gunicorn_pid = start_storefront_server(procs, env, args)
+            results = load_each_count(port, gunicorn_pid, users, counts, args)
         finally:
             procs.stop_all()
-            try:
-                pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-            except Exception as exc:
-                print(f"(could not drop {PG_DB}: {exc})")
-            try:
-                redis_flush()
-            except Exception as exc:
-                print(f"(could not flush Redis db 12: {exc})")
+            clean_up()
 
-    print(
-        f"\nStorefront under load (PostgreSQL {PG_DB}, gunicorn {args.workers} workers x "
-        f"{args.threads} threads, {os.cpu_count()} CPUs; load average at start "
-        f"{load_start[0]:.2f}, at end {os.getloadavg()[0]:.2f})"
-    )
-    ok = True
-    summary: list[dict[str, Any]] = []
-    for run in results:
-        print(
-            f"== {run['clients']} clients: errors {len(run['errors'])}, connections re-opened "
-            f"{run['reconnects']} ==\n   CPU seconds in {run['wall_s']:.1f} s: gunicorn "
-            f"{run['gunicorn_cpu_s']:.1f}, PostgreSQL {run['postgres_cpu_s']:.1f}, this client "
-            f"{run['client_cpu_s']:.1f}; whole machine busy {run['machine_busy_s']:.1f} of "
-            f"{run['machine_total_s']:.1f}"
-        )
-        for err in run["errors"][:5]:
-            print(f"   error: {err}")
-        all_values = run["samples"]["product"] + run["samples"]["cart"]
-        for page, values in [*run["samples"].items(), ("both", all_values)]:
-            if not values:
-                print(f"  {page:8s} no successful requests")
-                ok = False
-                continue
-            d = describe(values, run["duration"])
-            verdict = "PASS" if d["p95"] < GOAL_P95_S else "MISS"
-            if page != "both" and run["clients"] == args.clients:
-                ok = ok and d["p95"] < GOAL_P95_S
-            print(
-                f"  {page:8s} p50 {d['p50'] * 1000:7.1f} ms  p95 {d['p95'] * 1000:7.1f} ms  "
-                f"p99 {d['p99'] * 1000:7.1f} ms  max {d['max'] * 1000:7.1f} ms  "
-                f"{d['rps']:7.1f} req/s  (n={d['n']})  goal p95 < 50 ms: {verdict}"
-            )
-            summary.append({"clients": run["clients"], "page": page, **d})
-        if run["errors"]:
-            ok = False
-    if args.json:
-        args.json.write_text(json.dumps({"args": vars(args) | {"json": None}, "summary": summary}))
-    print("verdict:", "PASS" if ok else "MISS")
+    report(results, args, load_start)
     return 0
 
 

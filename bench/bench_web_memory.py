@@ -29,6 +29,7 @@ import os
 import re
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -133,12 +134,69 @@ def show(title: str, r: dict[str, Any]) -> None:
     print(f"    native libraries mapped: {mapped}")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--uploads", type=int, default=3, help="photo uploads after the first reading (0: none)"
-    )
-    args = parser.parse_args()
+def start_gunicorn_with_hook(
+    procs: h.Processes, env: dict[str, str], conf: Path
+) -> tuple[str, int]:
+    """gunicorn as deployed plus the hook config, ready; returns its base URL and pid."""
+    port = h.free_port()
+    base = f"http://127.0.0.1:{port}"
+    master_proc = procs.start(
+        "gunicorn",
+        [
+            str(h.BIN / "gunicorn"), "-c", str(conf), "config.wsgi",
+            "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4",
+        ],
+        env,
+    )  # fmt: skip
+    h.wait_for(lambda: h.http_ready(base), timeout=60, what="gunicorn", procs=procs, log="gunicorn")
+    return base, master_proc.pid
+
+
+def browse_pages(session: requests.Session, base: str, site: dict[str, Any]) -> None:
+    """Home and login page 3 times each, log in, then the studio page 3 times."""
+    for _ in range(3):
+        session.get(base + "/", timeout=10).raise_for_status()
+        session.get(base + "/accounts/login/", timeout=10).raise_for_status()
+    h.login(session, base, site["email"], site["password"])
+    for _ in range(3):
+        studio = session.get(base + "/studio/", timeout=10)
+        studio.raise_for_status()
+        if "/accounts/login/" in studio.url:
+            raise RuntimeError("the studio page redirected to the login page")
+
+
+def upload_photos(
+    session: requests.Session,
+    base: str,
+    site: dict[str, Any],
+    uploads: int,
+    take_reading: Callable[[], dict[str, Any]],
+) -> dict[str, dict[str, Any]]:
+    """Upload the portrait `uploads` times; readings after the first and the last upload."""
+    readings: dict[str, dict[str, Any]] = {}
+    portrait = Path(site["portrait"]).read_bytes()
+    for n in range(1, uploads + 1):
+        resp = session.post(
+            base + "/studio/new/",
+            data={
+                "csrfmiddlewaretoken": session.cookies["csrftoken"],
+                "name": f"Memory {n}", "style": "action_figure", "box_theme": "hero_red",
+            },
+            files={"photo": ("selfie.jpg", portrait, "image/jpeg")},
+            headers={"Referer": base + "/studio/new/"},
+            allow_redirects=False, timeout=30,
+        )  # fmt: skip
+        if resp.status_code != 302:
+            raise RuntimeError(f"upload gave HTTP {resp.status_code}: {resp.text[:2000]}")
+        session.get(base + resp.headers["Location"], timeout=10).raise_for_status()
+        if n in (1, uploads):
+            time.sleep(0.3)
+            readings[f"upload {n}"] = take_reading()
+    return readings
+
+
+def measure(uploads: int) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """The worker's readings (pages, then uploads) and the separate process's report."""
     readings: dict[str, dict[str, Any]] = {}
     with h.sigterm_as_exit(), h.temp_var_dir("minime-bench-mem-") as var_dir:
         env = h.base_env(var_dir, MINIME_DAILY_GENERATION_QUOTA="100000")
@@ -148,57 +206,25 @@ def main() -> int:
         conf.write_text(GUNICORN_HOOK.format(heavy=HEAVY, out=str(hook_file)))
         procs = h.Processes(var_dir)
         try:
-            port = h.free_port()
-            base = f"http://127.0.0.1:{port}"
-            master_proc = procs.start(
-                "gunicorn",
-                [
-                    str(h.BIN / "gunicorn"), "-c", str(conf), "config.wsgi",
-                    "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4",
-                ],
-                env,
-            )  # fmt: skip
-            h.wait_for(
-                lambda: h.http_ready(base), timeout=60, what="gunicorn", procs=procs, log="gunicorn"
-            )
-            master = psutil.Process(master_proc.pid)
+            base, master_pid = start_gunicorn_with_hook(procs, env, conf)
+            master = psutil.Process(master_pid)
             worker = worker_of(master)
             session = requests.Session()
-            for _ in range(3):
-                session.get(base + "/", timeout=10).raise_for_status()
-                session.get(base + "/accounts/login/", timeout=10).raise_for_status()
-            h.login(session, base, site["email"], site["password"])
-            for _ in range(3):
-                studio = session.get(base + "/studio/", timeout=10)
-                studio.raise_for_status()
-                if "/accounts/login/" in studio.url:
-                    raise RuntimeError("the studio page redirected to the login page")
+            browse_pages(session, base, site)
             time.sleep(0.3)  # let the last hook write land
             readings["pages"] = reading(worker, hook_file)
             readings["pages"]["master_rss"] = master.memory_info().rss
-            portrait = Path(site["portrait"]).read_bytes()
-            for n in range(1, args.uploads + 1):
-                resp = session.post(
-                    base + "/studio/new/",
-                    data={
-                        "csrfmiddlewaretoken": session.cookies["csrftoken"],
-                        "name": f"Memory {n}", "style": "action_figure", "box_theme": "hero_red",
-                    },
-                    files={"photo": ("selfie.jpg", portrait, "image/jpeg")},
-                    headers={"Referer": base + "/studio/new/"},
-                    allow_redirects=False, timeout=30,
-                )  # fmt: skip
-                if resp.status_code != 302:
-                    raise RuntimeError(f"upload gave HTTP {resp.status_code}: {resp.text[:2000]}")
-                session.get(base + resp.headers["Location"], timeout=10).raise_for_status()
-                if n in (1, args.uploads):
-                    time.sleep(0.3)
-                    readings[f"upload {n}"] = reading(worker, hook_file)
+            readings |= upload_photos(
+                session, base, site, uploads, lambda: reading(worker, hook_file)
+            )
         finally:
             procs.stop_all()
         snippet = f"HEAVY = {HEAVY!r}\n" + URLS_SNIPPET
         separate = h.django_snippet(snippet, env)
+    return readings, separate
 
+
+def report(readings: dict[str, dict[str, Any]], separate: dict[str, Any]) -> None:
     print("Web process memory (gunicorn config.wsgi --workers 1 --threads 4, embedded defaults)")
     print(f"  python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     pages = readings["pages"]
@@ -218,7 +244,11 @@ def main() -> int:
         f"    then import numpy: +{separate['numpy_delta'] / MIB:.1f} MiB, "
         f"import cv2: +{separate['cv2_delta'] / MIB:.1f} MiB"
     )
-    rss_mb = pages["rss"] / 1e6
+    report_goals(readings, separate)
+
+
+def report_goals(readings: dict[str, dict[str, Any]], separate: dict[str, Any]) -> None:
+    rss_mb = readings["pages"]["rss"] / 1e6
     torch_seen = (
         any("torch" in r["sys_modules"] or r["mapped"]["torch"] for r in readings.values())
         or "torch" in separate["heavy"]
@@ -234,6 +264,16 @@ def main() -> int:
         f"  goal torch absent: {'MISS (torch loaded)' if torch_seen else 'PASS'}; "
         f"diffusers/transformers absent: {'no: ' + str(sorted(gpu_stack)) if gpu_stack else 'yes'}"
     )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--uploads", type=int, default=3, help="photo uploads after the first reading (0: none)"
+    )
+    args = parser.parse_args()
+    readings, separate = measure(args.uploads)
+    report(readings, separate)
     return 0
 
 

@@ -136,6 +136,9 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "figures:studio"
 ACCOUNT_LOGOUT_REDIRECT_URL = "shop:home"
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# A mail server that hangs must not hold a request: customer emails are retried from the
+# outbox (shop.services.emails), so give up quickly.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Mini-Me Merch <shop@localhost>")
 
 # --- i18n ---------------------------------------------------------------------------------------
@@ -186,6 +189,9 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Orders paid at Stripe whose webhook never arrived (shop.services.payments.reconciliation).
     "shop-reconcile-payments": {"task": "shop.reconcile_payments", "schedule": 300.0},
+    "shop-deliver-emails": {"task": "shop.deliver_emails", "schedule": MINIME_SWEEP_SECONDS},
+    "printing-sweep": {"task": "printing.sweep_print_items", "schedule": MINIME_SWEEP_SECONDS},
+    "privacy-sweep": {"task": "privacy.sweep_requests", "schedule": MINIME_SWEEP_SECONDS},
     "privacy-retention": {"task": "privacy.run_retention", "schedule": 86400.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

@@ -8,8 +8,10 @@ class PrintingConfig(AppConfig):
     verbose_name = _("Printing")
 
     def ready(self) -> None:
-        from printing import receivers  # noqa: F401  (connects the shop.signals receivers)
+        from printing import receivers  # connects the shop.signals receivers
         from printing.privacy import PrintingPrivacyHandler
         from privacy.registry import register
+        from shop.services.downloads import download_file_provider_register
 
         register(PrintingPrivacyHandler())
+        download_file_provider_register(receivers.download_file_of)

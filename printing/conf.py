@@ -19,6 +19,18 @@ def _default_font(name: str, vera: str) -> str:
 
 class PrintingSettings(AppSettings):
     @property
+    def RENDER_MAX_ATTEMPTS(self) -> int:
+        """Render attempts of one print item (a worker that crashes on it counts) before it
+        is failed with the reason shown in the production queue."""
+        return int(self._get("PRINT_RENDER_MAX_ATTEMPTS", 5))
+
+    @property
+    def RENDER_TIMEOUT(self) -> int:
+        """Seconds a worker may hold a print item; after that its worker counts as lost and
+        the sweeper sends the item again."""
+        return int(self._get("PRINT_RENDER_TIMEOUT", 300))
+
+    @property
     def ICC_PROFILE(self) -> str:
         """CMYK output profile for images and the PDF OutputIntent."""
         return str(self._get("ICC_PROFILE", "/usr/share/color/icc/ghostscript/default_cmyk.icc"))

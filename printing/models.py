@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.dispatch import Dispatchable
+from core.models import StatusChange
 from core.storage import private_storage
 from shop.models import Order
 
@@ -20,9 +22,24 @@ class PrintItemStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class PrintItem(models.Model):
+P = PrintItemStatus
+# Every legal move of a print item; printing.services.print_item_transition enforces it. An
+# item starts pending (handed over by the paid order) and its render ends ready, held (for
+# staff) or failed. Staff's "re-render" sends a finished item back to pending (the worker
+# renders it again); a forced render may turn any finished item into any outcome again. A
+# chargeback holds a pending item (held -> pending again on re-render).
+PRINT_ITEM_TRANSITIONS: dict[str, frozenset[str]] = {
+    P.PENDING: frozenset({P.READY, P.HELD, P.FAILED}),
+    P.READY: frozenset({P.PENDING, P.READY, P.HELD, P.FAILED}),
+    P.HELD: frozenset({P.PENDING, P.READY, P.HELD, P.FAILED}),
+    P.FAILED: frozenset({P.PENDING, P.READY, P.HELD, P.FAILED}),
+}
+
+
+class PrintItem(Dispatchable):
     """One paid order line handed over by the shop: its print file (PDF; for a digital
-    download a print-quality PNG) and the preflight report stored with it."""
+    download a print-quality PNG) and the preflight report stored with it. The row is the
+    durable hand-off to the render worker (core.dispatch)."""
 
     order_line = models.OneToOneField(
         "shop.OrderLine", on_delete=models.CASCADE, related_name="print_item"
@@ -42,6 +59,18 @@ class PrintItem(models.Model):
 
     def __str__(self) -> str:
         return f"Print item for line {self.order_line_id} ({self.status})"
+
+
+class PrintItemStatusChange(StatusChange):
+    print_item = models.ForeignKey(
+        PrintItem, on_delete=models.CASCADE, related_name="status_changes"
+    )
+
+    class Meta(StatusChange.Meta):
+        pass
+
+    def __str__(self) -> str:
+        return f"{self.print_item_id}: {self.from_status or '-'} -> {self.to_status}"
 
 
 class PrintBatch(models.Model):

@@ -14,14 +14,11 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django_countries import countries
 from reportlab.graphics.barcode.code128 import Code128
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
+from reportlab.graphics.shapes import Drawing, Rect
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     Flowable,
     KeepTogether,
@@ -34,39 +31,24 @@ from reportlab.platypus import (
 )
 
 from printing.conf import printing_settings
-from shop.models import Order
-
-FONT_REGULAR = "MiniMeSans"
-FONT_BOLD = "MiniMeSans-Bold"
-
-
-def fonts_register() -> None:
-    """TrueType fonts (embedded as subsets; DejaVu where installed, for ä, ß, ł ...)."""
-    registered = pdfmetrics.getRegisteredFontNames()
-    for name, path in (
-        (FONT_REGULAR, printing_settings.FONT_REGULAR),
-        (FONT_BOLD, printing_settings.FONT_BOLD),
-    ):
-        if name not in registered:
-            pdfmetrics.registerFont(TTFont(name, path))
-    pdfmetrics.registerFontFamily(
-        FONT_REGULAR, normal=FONT_REGULAR, bold=FONT_BOLD, italic=FONT_REGULAR,
-        boldItalic=FONT_BOLD,
-    )  # fmt: skip
+from printing.press.fonts import Fonts, fonts
+from printing.press.qr import dark_runs, qr_modules
+from shop.models import Order, OrderLine
 
 
-def _styles() -> dict[str, ParagraphStyle]:
-    base = ParagraphStyle("base", fontName=FONT_REGULAR, fontSize=10, leading=13)
+def _styles(product_fonts: Fonts) -> dict[str, ParagraphStyle]:
+    regular, bold = product_fonts.regular, product_fonts.bold
+    base = ParagraphStyle("base", fontName=regular, fontSize=10, leading=13)
     return {
         "base": base,
-        "brand": ParagraphStyle("brand", base, fontName=FONT_BOLD, fontSize=18, leading=22),
+        "brand": ParagraphStyle("brand", base, fontName=bold, fontSize=18, leading=22),
         "title": ParagraphStyle("title", base, fontSize=12, textColor=colors.grey),
-        "number": ParagraphStyle("number", base, fontName=FONT_BOLD, fontSize=16, leading=20),
+        "number": ParagraphStyle("number", base, fontName=bold, fontSize=16, leading=20),
         "label": ParagraphStyle("label", base, fontSize=8, leading=10, textColor=colors.grey),
         "address": ParagraphStyle("address", base, fontSize=12, leading=15),
         "cell": ParagraphStyle("cell", base, fontSize=10, leading=12),
-        "qty": ParagraphStyle("qty", base, fontName=FONT_BOLD, fontSize=11, leading=13),
-        "head": ParagraphStyle("head", base, fontName=FONT_BOLD, fontSize=9, leading=11),
+        "qty": ParagraphStyle("qty", base, fontName=bold, fontSize=11, leading=13),
+        "head": ParagraphStyle("head", base, fontName=bold, fontSize=9, leading=11),
         "small": ParagraphStyle("small", base, fontSize=8, leading=10, textColor=colors.grey),
     }
 
@@ -75,12 +57,25 @@ def _p(text: Any, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(str(text)).replace("\n", "<br/>"), style)
 
 
-def _qr(value: str, size: float) -> Drawing:
-    widget = QrCodeWidget(value, barLevel="M")
-    x0, y0, x1, y1 = widget.getBounds()
-    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
-    drawing.add(widget)
-    drawing.initialFontName = FONT_REGULAR  # else the renderer selects (unembedded) Helvetica
+def _qr(value: str, size: float, *, font: str) -> Drawing:
+    """The QR code as a drawing of black squares with a 4-module quiet zone."""
+    modules = qr_modules(value)
+    quiet = 4
+    step = size / (len(modules) + 2 * quiet)
+    drawing = Drawing(size, size)
+    for row, col, length in dark_runs(modules):
+        drawing.add(
+            Rect(
+                (col + quiet) * step,
+                size - (row + quiet + 1) * step,
+                length * step,
+                step,
+                fillColor=colors.black,
+                strokeColor=None,
+                strokeWidth=0,
+            )
+        )
+    drawing.initialFontName = font  # else the renderer selects (unembedded) Helvetica
     return drawing
 
 
@@ -96,8 +91,10 @@ def _address(order: Order) -> str:
     return "\n".join(line for line in lines if line.strip())
 
 
-def _slip(order: Order, styles: dict[str, ParagraphStyle], width: float) -> list[Flowable]:
+def _header(order: Order, styles: dict[str, ParagraphStyle], width: float) -> Table:
+    """Brand, order number (as text and Code 128), date; the QR code on the right."""
     barcode = Code128(order.number, barHeight=11 * mm, barWidth=0.33 * mm, humanReadable=False)
+    regular = styles["base"].fontName
     header = Table(
         [
             [
@@ -112,7 +109,7 @@ def _slip(order: Order, styles: dict[str, ParagraphStyle], width: float) -> list
                     _p(_("Date"), styles["label"]),
                     _p(_order_date(order), styles["base"]),
                 ],
-                _qr(order.number, 32 * mm),
+                _qr(order.number, 32 * mm, font=regular),
             ]
         ],
         colWidths=[width - 36 * mm, 36 * mm],
@@ -120,7 +117,7 @@ def _slip(order: Order, styles: dict[str, ParagraphStyle], width: float) -> list
     header.setStyle(
         TableStyle(
             [
-                ("FONTNAME", (0, 0), (-1, -1), FONT_REGULAR),
+                ("FONTNAME", (0, 0), (-1, -1), regular),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("ALIGN", (1, 0), (1, 0), "RIGHT"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
@@ -128,6 +125,10 @@ def _slip(order: Order, styles: dict[str, ParagraphStyle], width: float) -> list
             ]
         )
     )
+    return header
+
+
+def _ship_to(order: Order, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
     ship_to = [
         _p(_("Ship to"), styles["label"]),
         _p(_address(order), styles["address"]),
@@ -138,17 +139,13 @@ def _slip(order: Order, styles: dict[str, ParagraphStyle], width: float) -> list
             _p(_("Shipping"), styles["label"]),
             _p(order.shipping_method_name, styles["base"]),
         ]
-    rows: list[list[Any]] = [
-        [
-            _p(_("Qty"), styles["head"]),
-            _p(_("Figure"), styles["head"]),
-            _p(_("Product"), styles["head"]),
-            _p(_("Variant"), styles["head"]),
-            _p(_("SKU"), styles["head"]),
-            _p(_("Packed"), styles["head"]),
-        ]
-    ]
-    shippable = [line for line in order.lines.all() if line.is_shippable]
+    return ship_to
+
+
+def _lines_table(shippable: list[OrderLine], styles: dict[str, ParagraphStyle]) -> Table:
+    """The physical lines, each with an empty box to tick when packed."""
+    head = [_("Qty"), _("Figure"), _("Product"), _("Variant"), _("SKU"), _("Packed")]
+    rows: list[list[Any]] = [[_p(text, styles["head"]) for text in head]]
     for line in shippable:
         rows.append(
             [
@@ -168,30 +165,35 @@ def _slip(order: Order, styles: dict[str, ParagraphStyle], width: float) -> list
     lines.setStyle(
         TableStyle(
             [
-                ("FONTNAME", (0, 0), (-1, -1), FONT_REGULAR),
+                ("FONTNAME", (0, 0), (-1, -1), styles["base"].fontName),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ("LEFTPADDING", (0, 0), (0, -1), 0),
                 ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
                 ("LINEBELOW", (0, 1), (-1, -1), 0.3, colors.lightgrey),
                 ("TOPPADDING", (0, 1), (-1, -1), 5),
                 ("BOTTOMPADDING", (0, 1), (-1, -1), 5),
-                # An empty box to tick per line.
                 *[("BOX", (5, r), (5, r), 0.6, colors.black) for r in range(1, len(rows))],
                 ("LEFTPADDING", (5, 1), (5, -1), 0),
             ]
         )
     )
+    return lines
+
+
+def _slip(order: Order, styles: dict[str, ParagraphStyle], width: float) -> list[Flowable]:
+    all_lines = list(order.lines.all())
+    shippable = [line for line in all_lines if line.is_shippable]
     items = sum(line.quantity for line in shippable)
-    digital = sum(1 for line in order.lines.all() if not line.is_shippable)
+    digital = sum(1 for line in all_lines if not line.is_shippable)
     note = _("%(count)d item(s) in this parcel.") % {"count": items}
     if digital:
         note += " " + _("Digital downloads were sent by email.")
     return [
-        header,
+        _header(order, styles, width),
         Spacer(1, 8 * mm),
-        KeepTogether(ship_to),
+        KeepTogether(_ship_to(order, styles)),
         Spacer(1, 8 * mm),
-        lines,
+        _lines_table(shippable, styles),
         Spacer(1, 4 * mm),
         _p(note, styles["small"]),
     ]
@@ -199,7 +201,7 @@ def _slip(order: Order, styles: dict[str, ParagraphStyle], width: float) -> list
 
 def packing_slips_pdf(*, orders: Iterable[Order]) -> bytes:
     """One PDF with a packing slip per order (each starting on a new page)."""
-    fonts_register()
+    product_fonts = fonts()
     buffer = BytesIO()
     orders = list(orders)
     margin = 18 * mm
@@ -213,13 +215,13 @@ def packing_slips_pdf(*, orders: Iterable[Order]) -> bytes:
         title=_("Packing slips") if len(orders) != 1 else f"{_('Packing slip')} {orders[0].number}",
         author=printing_settings.BRAND_NAME,
         creator=printing_settings.BRAND_NAME,
-        initialFontName=FONT_REGULAR,
+        initialFontName=product_fonts.regular,
         invariant=1,
     )
     width = doc.width - 12  # the frame's own padding: 6 pt on each side
     story: list[Flowable] = []
     with translation.override(settings.LANGUAGE_CODE):
-        styles = _styles()
+        styles = _styles(product_fonts)
         for index, order in enumerate(orders):
             if index:
                 story.append(PageBreak())

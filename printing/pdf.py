@@ -1,4 +1,4 @@
-"""Print-ready PDF building blocks shared by every product (products.py builds the products).
+"""Print-ready PDF building blocks shared by every product (printing.products builds them).
 
 One page per document: the trim size plus printing_settings.BLEED_MM on each side, with TrimBox
 and BleedBox set, so the press trims (or the die cuts) where the customer's product ends and
@@ -19,19 +19,19 @@ import math
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import pikepdf
 from PIL import Image, ImageCms
 from reportlab import rl_config
 from reportlab.lib.colors import CMYKColor, CMYKColorSep
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from printing.conf import printing_settings
+from printing.press import colour
+from printing.press.colour import to_cmyk
+from printing.press.fonts import fonts, text_width_mm
+from printing.press.units import MM, PT
 
 # reportlab wraps every stream in ASCII85 by default, in pure Python unless the optional
 # rl_accel package is installed: 80 % of a sticker sheet's build time, for a file a quarter
@@ -39,8 +39,6 @@ from printing.conf import printing_settings
 # how streams are encoded, for every reportlab document of the process).
 rl_config.useA85 = 0
 
-MM = 72.0 / 25.4  # points per millimetre
-PT = 25.4 / 72.0  # millimetres per point
 JPEG_QUALITY = 92
 
 # Spot colours of the cutter. 'CutContour' is the name cutting plotters and kiss-cut RIPs look
@@ -51,82 +49,13 @@ SPOT_NAMES = ("CutContour", "Dieline")
 CUT_LINE_WIDTH_PT = 0.5
 FOLD_DASH_MM = (3.0, 2.0)
 
-WHITE = CMYKColor(0, 0, 0, 0)
-BLACK = CMYKColor(0, 0, 0, 1)
-# Rich black for large type on colour; body text stays pure K (no registration fringes).
-RICH_BLACK = CMYKColor(0.6, 0.4, 0.4, 1)
-
-
-# --- Fonts ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Fonts:
-    regular: str
-    bold: str
-
-
-def _font_register(path: str) -> str:
-    # One registered name per file: settings can point at another font (override_settings).
-    name = "MM-" + Path(path).stem
-    if name not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(name, path))
-    return name
-
-
-def fonts() -> Fonts:
-    """The product fonts, registered with reportlab (embedded as subsets when used)."""
-    return Fonts(
-        regular=_font_register(printing_settings.FONT_REGULAR),
-        bold=_font_register(printing_settings.FONT_BOLD),
-    )
-
-
-def fit_font_size(text: str, font: str, *, max_width_mm: float, size_pt: float) -> float:
-    """The largest size up to size_pt at which text fits max_width_mm."""
-    width_pt = pdfmetrics.stringWidth(text, font, size_pt)
-    if width_pt * PT <= max_width_mm or width_pt <= 0:
-        return size_pt
-    return size_pt * max_width_mm / (width_pt * PT)
-
-
-def text_width_mm(text: str, font: str, size_pt: float) -> float:
-    return float(pdfmetrics.stringWidth(text, font, size_pt)) * PT
-
-
-# --- Colour -----------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=4)
-def _cmyk_transform(profile_path: str) -> ImageCms.ImageCmsTransform:
-    srgb = ImageCms.createProfile("sRGB")
-    cmyk = ImageCms.ImageCmsProfile(profile_path)
-    return ImageCms.buildTransform(
-        srgb, cmyk, "RGB", "CMYK", renderingIntent=ImageCms.Intent.PERCEPTUAL
-    )
-
-
-def to_cmyk(
-    image: Image.Image, *, background: tuple[int, int, int] = (255, 255, 255)
-) -> Image.Image:
-    """sRGB (or RGBA, flattened onto `background`) -> CMYK through the output profile."""
-    if image.mode == "CMYK":
-        return image
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
-        flat = Image.new("RGB", rgba.size, background)
-        flat.paste(rgba, mask=rgba.getchannel("A"))
-        image = flat
-    elif image.mode != "RGB":
-        image = image.convert("RGB")
-    result = ImageCms.applyTransform(image, _cmyk_transform(printing_settings.ICC_PROFILE))
-    assert result is not None  # not in place
-    # Pillow attaches the output profile; the PDF's OutputIntent carries it once instead.
-    result.info.pop("icc_profile", None)
-    return result
+# The shared process colours as the canvas takes them.
+WHITE = colour.WHITE.reportlab()
+BLACK = colour.BLACK.reportlab()
 
 
 def cmyk_jpeg_bytes(image: Image.Image, *, quality: int = JPEG_QUALITY) -> bytes:
+    """The image through the press profile as a CMYK JPEG."""
     buffer = io.BytesIO()
     to_cmyk(image).save(buffer, format="JPEG", quality=quality, optimize=False)
     return buffer.getvalue()
@@ -176,7 +105,8 @@ class PrintDocument:
 
     Draw in millimetres inside `with doc.mm_space():` (origin at the trim's lower-left
     corner); `doc.canvas` in its base state is reportlab's point space with the origin at the
-    bleed's lower-left corner (what packaging.draw_pdf takes). `finish()` returns the bytes.
+    bleed's lower-left corner (what packaging.render_pdf.draw_pdf takes). `finish()` returns
+    the bytes.
     """
 
     def __init__(
@@ -215,7 +145,7 @@ class PrintDocument:
         self.canvas.setAuthor(printing_settings.BRAND_NAME)
         self.canvas.setCreator(f"{printing_settings.BRAND_NAME} printing")
 
-    # Geometry in points of the base state (for packaging.draw_pdf and friends).
+    # Geometry in points of the base state (for packaging.render_pdf.draw_pdf and friends).
     def x_pt(self, x_mm: float) -> float:
         return (self.bleed_mm + x_mm) * MM
 

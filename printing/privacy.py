@@ -1,36 +1,30 @@
-"""Printing's part of export and erasure (registered in PrintingConfig.ready()).
+"""Printing's privacy handler (registered in PrintingConfig.ready()): export and erasure of
+print files, and the erasure work it leaves for later.
 
 Print files are made from the customer's render, so they are personal data. Items of orders
-still in production keep their files (the press needs them): they are erased once the order
-has shipped, by `printing_erase_deferred_after_shipment` (privacy retention job)."""
+still in production keep their files (the press needs them): the erasure leaves those orders
+pending, and the retention rule "deferred_print_files" erases their files once the order has
+shipped (privacy.erasure.erasure_finish_waiting -> `finish_pending`). Files of orders deleted
+for good go with them (printing.receivers, on shop.signals.orders_purging)."""
 
 from dataclasses import dataclass
 
 from django.db import transaction
 
 from core.typing import Account
-from printing.models import PrintBatch, PrintItem
-from privacy.registry import ErasePart, ExportPart, PrivacyHandler
-from shop.models import Order, OrderStatus
-
-# Paid, not shipped yet: the print files are still needed (partially refunded orders may
-# still have the rest to produce).
-PRODUCTION_STATUSES = (
-    OrderStatus.PAID,
-    OrderStatus.IN_PRODUCTION,
-    OrderStatus.PARTIALLY_REFUNDED,
+from printing.models import PrintBatch, PrintItem, PrintItemStatusChange
+from privacy.registry import (
+    ErasePart,
+    ExportPart,
+    PendingResult,
+    PrivacyHandler,
+    RetentionRule,
 )
+from privacy.retention import FinishPendingRule
+from shop.models import Order
+from shop.privacy import PRODUCTION_STATUSES, order_in_production
+
 DEFERRED_NOTE = "Print files of {count} order(s) in production will be erased after shipment."
-
-
-def order_in_production(order: Order) -> bool:
-    """Paid with something to print and not shipped yet (digital-only orders are done once
-    paid: their file is the download)."""
-    return (
-        order.status in PRODUCTION_STATUSES
-        and order.lines.filter(is_shippable=True).exists()
-        and not order.status_changes.filter(to_status=OrderStatus.SHIPPED).exists()
-    )
 
 
 def _items_erase(items: list[PrintItem]) -> int:
@@ -44,6 +38,8 @@ def _items_erase(items: list[PrintItem]) -> int:
         item.preflight = {}
         item.hold_reason = ""
         item.save(update_fields=["file", "preflight", "hold_reason", "updated_at"])
+    # The history keeps the moves, not the reasons (they can quote names from the file).
+    PrintItemStatusChange.objects.filter(print_item__in=items).update(reason="")
     batches = PrintBatch.objects.filter(items__in=items).exclude(file="").distinct()
     for batch in batches:
         orders = Order.objects.filter(lines__print_item__batches=batch).distinct()
@@ -76,6 +72,8 @@ def printing_deferred_order_ids(order_ids: list[int]) -> list[int]:
 @dataclass
 class PrintingPrivacyHandler(PrivacyHandler):
     name: str = "printing"
+    # First: it reads the person's orders before the shop anonymises them (owner -> NULL).
+    erase_order: int = 10
 
     def export(self, *, user: Account) -> ExportPart:
         # The print files are made from the renders the export already holds: list them only.
@@ -117,8 +115,30 @@ class PrintingPrivacyHandler(PrivacyHandler):
             part.pending["orders"] = waiting
         return part
 
+    def retention_rules(self) -> list[RetentionRule]:
+        return [FinishPendingRule(name="deferred_print_files", handler=self.name)]
+
+    def finish_pending(
+        self, *, pending: dict[str, list[int]], counts: dict[str, int], dry_run: bool
+    ) -> PendingResult:
+        """Erase the print files of the waiting orders that have shipped since."""
+        order_ids = pending.get("orders", [])
+        if dry_run:
+            still = printing_deferred_order_ids(order_ids)
+            return PendingResult(
+                done=len(order_ids) - len(still), counts=counts, pending={"orders": still}
+            )
+        erased, still = printing_erase_deferred_after_shipment(order_ids=order_ids)
+        counts = {
+            **counts,
+            "print_files": counts.get("print_files", 0) + erased,
+            "orders_waiting": len(still),
+        }
+        return PendingResult(done=erased, counts=counts, pending={"orders": still})
+
 
 __all__ = [
+    "PRODUCTION_STATUSES",
     "PrintingPrivacyHandler",
     "order_in_production",
     "printing_deferred_order_ids",

@@ -1,1 +1,55 @@
-"""Printing listens to what the shop announces (shop.signals); connected in PrintingConfig.ready()."""
+"""Printing's side of what the shop announces (shop.signals) or asks (shop's download file
+provider); connected and registered in PrintingConfig.ready(). Shop never imports printing.
+
+Signals arrive inside the transaction of the order change: the rows written here commit or
+roll back with it, and only the broker (render tasks) and file storage wait for the commit."""
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models.fields.files import FieldFile
+from django.dispatch import receiver
+
+from printing.models import PrintItem, PrintItemStatus
+from printing.services import print_items_hold, print_items_register
+from shop.models import Dispute, Order, OrderLine
+from shop.signals import order_disputed, order_paid, orders_purging
+
+
+@receiver(order_paid, dispatch_uid="printing.print_items_register")
+def print_items_on_order_paid(sender: object, *, order: Order, **kwargs: Any) -> None:
+    """Paid: every line becomes a print item in the same transaction."""
+    print_items_register(order_id=order.pk)
+
+
+@receiver(order_disputed, dispatch_uid="printing.hold_on_order_disputed")
+def production_on_order_disputed(
+    sender: object, *, order: Order, dispute: Dispute, **kwargs: Any
+) -> None:
+    """A chargeback is open: nothing of the order is produced until staff settle it."""
+    if dispute.is_open:
+        print_items_hold(order=order, reason=f"Chargeback {dispute.stripe_dispute_id} open.")
+
+
+@receiver(orders_purging, dispatch_uid="printing.print_files_on_orders_purging")
+def print_files_on_orders_purging(sender: object, *, order_ids: list[int], **kwargs: Any) -> None:
+    """The orders go for good (their items go with them by cascade): their print files are
+    deleted from storage once the deletion commits."""
+    items = PrintItem.objects.filter(order_line__order__in=order_ids).exclude(file="")
+    files = [(item.file.storage, str(item.file.name)) for item in items]
+
+    def delete_files() -> None:
+        for storage, name in files:
+            storage.delete(name)
+
+    transaction.on_commit(delete_files)
+
+
+def download_file_of(line: OrderLine) -> FieldFile | None:
+    """shop's download file provider: the print-quality PNG of a digital line once it is
+    ready and stored, else None (the shop then serves the approved render)."""
+    item = PrintItem.objects.filter(order_line=line, status=PrintItemStatus.READY).first()
+    name = item.file.name if item is not None else ""
+    if item is not None and name and name.endswith(".png") and item.file.storage.exists(name):
+        return item.file
+    return None

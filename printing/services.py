@@ -1,22 +1,35 @@
 """Print items: every line of a paid order gets its print file, preflighted.
 
-`print_items_register` is called by the shop after the commit that marks an order paid; it
-takes over each line (physical products and digital downloads alike) and queues rendering.
-`print_item_render` (the Celery task `printing.render_print_item` calls it) builds the file by
-product kind (printing.products), stores it in private storage with its preflight report and
-sets the item ready, held (for staff, with the reason) or failed (with the reason).
+`print_items_register` runs inside the transaction that marks an order paid (printing.receivers
+listens to shop.signals.order_paid): it takes over each line (physical products and digital
+downloads alike), so the items commit or roll back with the payment, and queues rendering once
+that transaction commits. `print_item_render` (the Celery task `printing.render_print_item`
+calls it) builds the file by product kind (printing.products), stores it in private storage
+with its preflight report and sets the item ready, held (for staff, with the reason) or failed
+(with the reason). Every state change goes through `print_item_transition`.
 """
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
-from printing.models import PrintItem, PrintItemStatus
+from core.dispatch import dispatch_on_commit, release, sweep
+from core.typing import Account
+from printing.conf import printing_settings
+from printing.exceptions import IllegalPrintItemTransition
+from printing.models import (
+    PRINT_ITEM_TRANSITIONS,
+    PrintItem,
+    PrintItemStatus,
+    PrintItemStatusChange,
+)
 from shop.models import Order, OrderLine
 
 if TYPE_CHECKING:
@@ -35,25 +48,111 @@ class TransientPrintError(Exception):
     """Storing the file failed in a way that may pass (a storage hiccup): retry the task."""
 
 
+def print_item_transition(
+    *, item: PrintItem, to: str, actor: Account | None = None, reason: str = "", **fields: Any
+) -> PrintItem:
+    """The one way a print item changes state: legal moves only (PRINT_ITEM_TRANSITIONS),
+    each one recorded. Locks the row; `fields` are saved with the move (e.g. file, preflight,
+    hold_reason). Raises IllegalPrintItemTransition and changes nothing for a refused move."""
+    with transaction.atomic():
+        locked = PrintItem.objects.select_for_update().get(pk=item.pk)
+        if to not in PRINT_ITEM_TRANSITIONS[locked.status]:
+            raise IllegalPrintItemTransition(
+                _("Print item %(id)s is %(status)s and cannot become %(to)s.")
+                % {
+                    "id": locked.pk,
+                    "status": locked.get_status_display(),
+                    "to": PrintItemStatus(to).label,
+                }
+            )
+        previous = locked.status
+        locked.status = to
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.save()
+        PrintItemStatusChange.objects.create(
+            print_item=locked, from_status=previous, to_status=to, actor=actor, reason=_clip(reason)
+        )
+    item.refresh_from_db()
+    return item
+
+
 def print_items_register(*, order_id: int) -> list[PrintItem]:
-    """Take over every line of a paid order (idempotent) and queue the rendering of each item
-    still waiting for its file, once this transaction commits."""
+    """Take over every line of a paid order (idempotent; call inside the transaction that
+    marks it paid) and queue the rendering of each item still waiting for its file, once
+    that transaction commits."""
     with transaction.atomic():
         order = Order.objects.get(pk=order_id)
         items = []
         for line in order.lines.all():
-            item, _created = PrintItem.objects.get_or_create(order_line=line)
+            item, created = PrintItem.objects.get_or_create(order_line=line)
+            if created:
+                PrintItemStatusChange.objects.create(
+                    print_item=item, to_status=PrintItemStatus.PENDING, reason="order paid"
+                )
             items.append(item)
-        waiting = [item.pk for item in items if item.status == PrintItemStatus.PENDING]
-        transaction.on_commit(lambda: _enqueue(waiting))
+        for item in items:
+            if item.status == PrintItemStatus.PENDING and item.taken_at is None:
+                _dispatch_on_commit(item.pk)
     return items
 
 
-def _enqueue(item_ids: list[int]) -> None:
+def _dispatch_on_commit(item_id: int) -> None:
+    """The item row is the durable hand-off: sent after the commit, and again by the sweeper
+    while no worker has taken it (the broker was away, or the message was lost)."""
     from printing import tasks
 
-    for item_id in item_ids:
-        tasks.enqueue_render(item_id=item_id)
+    dispatch_on_commit(
+        model=PrintItem, pk=item_id, send=lambda: tasks.enqueue_render(item_id=item_id)
+    )
+
+
+def print_item_rerender(*, item: PrintItem, actor: Account | None) -> PrintItem:
+    """Staff: render a finished item again (after fixing its render, or to retry a failure):
+    back to pending with a fresh attempt count, sent to a worker after the commit."""
+    with transaction.atomic():
+        item = print_item_transition(
+            item=item, to=PrintItemStatus.PENDING, actor=actor, reason="re-render requested",
+            attempts=0, hold_reason="", taken_at=None, redispatch_at=None,
+        )  # fmt: skip
+        _dispatch_on_commit(item.pk)
+    return item
+
+
+def print_items_hold(*, order: Order, reason: str) -> int:
+    """Hold every item of the order that is waiting or ready (a chargeback): production
+    stops; staff release them with "re-render" once it is settled. Returns how many."""
+    held = 0
+    with transaction.atomic():
+        for item in PrintItem.objects.select_for_update().filter(
+            order_line__order=order, status__in=(PrintItemStatus.PENDING, PrintItemStatus.READY)
+        ):
+            print_item_transition(
+                item=item, to=PrintItemStatus.HELD, reason=reason, hold_reason=_clip(reason)
+            )
+            held += 1
+    return held
+
+
+def print_items_sweep(*, now: Any = None) -> int:
+    """The beat sweeper: items a worker took but never finished within RENDER_TIMEOUT (the
+    worker was killed) are released, then every pending item no worker has taken is sent
+    (again). The attempt cap in `_claim` stops an item that crashes its worker every time."""
+    from printing import tasks
+
+    now = now or timezone.now()
+    lost = PrintItem.objects.filter(
+        status=PrintItemStatus.PENDING,
+        taken_at__lt=now - timedelta(seconds=printing_settings.RENDER_TIMEOUT),
+    )
+    for item_id in lost.values_list("pk", flat=True):
+        logger.warning("Print item %s: its worker was lost; sending it again", item_id)
+        release(model=PrintItem, pk=item_id)
+    return sweep(
+        PrintItem.objects.filter(status=PrintItemStatus.PENDING),
+        send_for=lambda pk: lambda: tasks.enqueue_render(item_id=pk),
+        now=now,
+    )
 
 
 @dataclass(frozen=True)
@@ -64,13 +163,22 @@ class _Claim:
 
 def _claim(item_id: int, *, force: bool) -> _Claim:
     """Lock the row; an item that is finished (ready, held or failed) is left alone unless
-    forced. Counts the attempt."""
+    forced. Counts the attempt; an item whose earlier attempts all died with their worker
+    (RENDER_MAX_ATTEMPTS) is failed instead of crashing another one."""
     with transaction.atomic():
         item = PrintItem.objects.select_for_update().get(pk=item_id)
         if item.status != PrintItemStatus.PENDING and not force:
             return _Claim(False, item)
+        limit = printing_settings.RENDER_MAX_ATTEMPTS
+        if item.attempts >= limit and not force:
+            reason = (
+                f"Rendering did not finish in {item.attempts} attempts (the worker stopped "
+                f"each time); re-render it once the cause is fixed."
+            )
+            return _Claim(False, _fail(item_id, reason, force=False))
         item.attempts += 1
-        item.save(update_fields=["attempts", "updated_at"])
+        item.taken_at = timezone.now()
+        item.save(update_fields=["attempts", "taken_at", "updated_at"])
         return _Claim(True, item)
 
 
@@ -127,9 +235,9 @@ def _fail(item_id: int, reason: str, *, force: bool) -> PrintItem:
         item = PrintItem.objects.select_for_update().get(pk=item_id)
         if item.status != PrintItemStatus.PENDING and not force:
             return item
-        item.status = PrintItemStatus.FAILED
-        item.hold_reason = _clip(reason)
-        item.save(update_fields=["status", "hold_reason", "updated_at"])
+        item = print_item_transition(
+            item=item, to=PrintItemStatus.FAILED, reason=reason, hold_reason=_clip(reason)
+        )
     logger.warning("Print item %s failed: %s", item_id, reason)
     return item
 
@@ -183,12 +291,17 @@ def _store(
         except OSError as exc:
             raise TransientPrintError(f"Storing the print file failed: {exc}") from exc
         new_name = str(item.file.name)
+        hold_reason = _clip(result.report.get("hold_reason", "")) if held else ""
         try:
-            item.preflight = result.report
-            item.status = PrintItemStatus.HELD if held else PrintItemStatus.READY
-            item.hold_reason = _clip(result.report.get("hold_reason", "")) if held else ""
-            item.rendered_at = timezone.now()
-            item.save()
+            item = print_item_transition(
+                item=item,
+                to=PrintItemStatus.HELD if held else PrintItemStatus.READY,
+                reason=hold_reason or "print file ready",
+                file=new_name,
+                preflight=result.report,
+                hold_reason=hold_reason,
+                rendered_at=timezone.now(),
+            )
         except Exception:
             item.file.storage.delete(new_name)
             raise

@@ -6,6 +6,7 @@ from typing import Any
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from core.dispatch import PUBLISH_RETRY_POLICY
 from printing import services
 from printing.models import PrintItem
 
@@ -17,7 +18,9 @@ MAX_RETRIES = 4
 def enqueue_render(*, item_id: int) -> None:
     """Queue the print file of one item (called on commit). No expiry: a paid line must get
     its file however late the worker comes; running twice is harmless (see the service)."""
-    render_print_item.apply_async(args=(item_id,), queue="default")
+    render_print_item.apply_async(
+        args=(item_id,), queue="default", retry_policy=PUBLISH_RETRY_POLICY
+    )
 
 
 @shared_task(
@@ -43,3 +46,9 @@ def render_print_item(self: Any, item_id: int, force: bool = False) -> None:
             )
             return
         raise self.retry(exc=exc, countdown=2 ** (self.request.retries + 1)) from exc
+
+
+@shared_task(name="printing.sweep_print_items", ignore_result=True, expires=60)
+def sweep_print_items() -> int:
+    """Beat: print items whose render task was lost (broker away, worker killed) sent again."""
+    return services.print_items_sweep()

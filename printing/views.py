@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 from core.typing import AuthenticatedRequest
 from figures import selectors as figure_selectors
 from figures.models import DesignStatus
-from printing.packaging import packaging_preview_png
+from printing.packaging.preview import packaging_preview_png
 
 
 @login_required

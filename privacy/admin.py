@@ -64,10 +64,29 @@ class DataExportAdmin(ReadOnlyAdmin):
     exclude = ["file"]  # staff never download a customer's export
 
 
+class StuckErasureFilter(admin.SimpleListFilter):
+    """Erasures the sweeper could not finish (privacy.sweeper.erasures_stuck)."""
+
+    title = _("stuck")
+    parameter_name = "stuck"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("yes", _("stuck: needs staff"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        from privacy.sweeper import erasures_stuck
+
+        if self.value() == "yes":
+            return queryset.filter(pk__in=erasures_stuck().values("pk"))
+        return queryset
+
+
 @admin.register(ErasureReceipt)
 class ErasureReceiptAdmin(ReadOnlyAdmin):
-    list_display = ["pk", "short_hash", "status", "requested_at", "completed_at"]
-    list_filter = ["status"]
+    list_display = [
+        "pk", "short_hash", "status", "attempts", "last_error", "requested_at", "completed_at",
+    ]  # fmt: skip
+    list_filter = [StuckErasureFilter, "status"]
     search_fields = ["subject_hash"]
 
     @admin.display(description=_("subject"))

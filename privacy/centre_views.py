@@ -17,7 +17,6 @@ from privacy.exceptions import ExportUnavailable
 from privacy.forms import ConsentToggleForm, ErasureConfirmForm
 from privacy.models import ConsentMethod, DataExport, ErasureReceipt, Purpose
 from privacy.selectors import (
-    INVOICE_RETENTION_YEARS,
     consent_states,
     data_exports_of,
     policy_current,
@@ -47,9 +46,6 @@ def centre(request: AuthenticatedRequest) -> HttpResponse:
         "consents": consent_states(user=request.user),
         "export": export,
         "download_token": download_token,
-        "photo_retention_days": privacy_settings.PHOTO_RETENTION_DAYS,
-        "render_retention_days": privacy_settings.UNAPPROVED_RENDER_RETENTION_DAYS,
-        "invoice_retention_years": INVOICE_RETENTION_YEARS,
     }
     return render(request, "privacy/centre.html", context)
 
@@ -149,6 +145,6 @@ def erasure_receipt(request: HttpRequest) -> HttpResponse:
     context = {
         "receipt": receipt,
         "photo_retention_days": privacy_settings.PHOTO_RETENTION_DAYS,
-        "invoice_retention_years": INVOICE_RETENTION_YEARS,
+        "invoice_retention_years": privacy_settings.INVOICE_RETENTION_YEARS,
     }
     return render(request, "privacy/erasure_receipt.html", context)

@@ -28,5 +28,17 @@ class PrivacySettings(AppSettings):
         """Accounts with no login, order or design for this many days are erased."""
         return int(self._get("UNUSED_ACCOUNT_DAYS", 730))
 
+    @property
+    def ERASURE_MAX_ATTEMPTS(self) -> int:
+        """Failed runs of one erasure the sweeper retries (with backoff) before staff see it
+        as stuck."""
+        return int(self._get("ERASURE_MAX_ATTEMPTS", 10))
+
+    @property
+    def REQUEST_TIMEOUT(self) -> int:
+        """Seconds a worker may hold an export or erasure; after that its worker counts as
+        lost and the sweeper sends the work again."""
+        return int(self._get("PRIVACY_REQUEST_TIMEOUT", 900))
+
 
 privacy_settings = PrivacySettings()

@@ -2,8 +2,9 @@
 proves it without personal data.
 
 erasure_start (the request) -> task privacy.erase_account -> erasure_run: every handler's
-erase in the fixed order, the login last. Print files of orders still in production wait;
-the receipt says so (status waiting) until the retention job finishes them after shipment."""
+erase in erase order, the login last. Work a handler cannot do yet (print files of orders
+still in production) waits: the receipt says so (status waiting) until the handler's retention
+rule finishes it (erasure_finish_waiting -> the handler's finish_pending)."""
 
 from typing import Any
 
@@ -12,8 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from core.dispatch import dispatch_on_commit, mark_taken, redispatch_wait
 from core.typing import Account
 from privacy.models import ErasureReceipt
+from privacy.registry import handler as handler_named
 from privacy.registry import handlers
 
 SUBJECT_SALT = "minime.privacy.subject"
@@ -40,7 +43,11 @@ def erasure_start(*, user: Account) -> ErasureReceipt:
             receipt = ErasureReceipt.objects.create(user=user, subject_hash=subject_hash(user.pk))
         get_user_model().objects.filter(pk=user.pk).update(is_active=False)
         receipt_id = receipt.pk
-        transaction.on_commit(lambda: tasks.enqueue_erasure(receipt_id=receipt_id))
+        dispatch_on_commit(
+            model=ErasureReceipt,
+            pk=receipt_id,
+            send=lambda: tasks.enqueue_erasure(receipt_id=receipt_id),
+        )
     return receipt
 
 
@@ -53,19 +60,20 @@ def erasure_run(*, receipt_id: int) -> ErasureReceipt:
     user = receipt.user
     if user is None:
         return receipt  # done already (completed or waiting for shipments)
+    mark_taken(model=ErasureReceipt, pk=receipt.pk)
     details: dict[str, Any] = dict(receipt.details)
     deferred: list[str] = list(receipt.deferred)
     waiting: dict[str, list[int]] = dict(details.get(WAITING_KEY, {}))
     try:
-        for handler in handlers():
-            part = handler.erase(user=user)
-            counts = dict(details.get(handler.name, {}))
+        for each in handlers():
+            part = each.erase(user=user)
+            counts = dict(details.get(each.name, {}))
             for key, value in part.counts.items():
                 counts[key] = counts.get(key, 0) + value
-            details[handler.name] = counts
+            details[each.name] = counts
             deferred += [note for note in part.deferred if note not in deferred]
             for key, ids in part.pending.items():
-                name = f"{handler.name}.{key}"
+                name = f"{each.name}.{key}"
                 waiting[name] = sorted(set(waiting.get(name, [])) | set(ids))
         with transaction.atomic():
             account_delete(user=user)
@@ -79,67 +87,73 @@ def erasure_run(*, receipt_id: int) -> ErasureReceipt:
             )
             receipt.completed_at = None if waiting else timezone.now()
             receipt.save()
-    except Exception:
+    except Exception as exc:
+        # Kept for the sweeper to run again later (it redoes only what is left); the error
+        # names the exception type only: its message could quote personal data.
+        attempts = receipt.attempts + 1
         ErasureReceipt.objects.filter(pk=receipt.pk).update(
-            status=ErasureReceipt.Status.FAILED, details=details, deferred=deferred
+            status=ErasureReceipt.Status.FAILED,
+            details=details,
+            deferred=deferred,
+            attempts=attempts,
+            last_error=type(exc).__name__,
+            taken_at=None,
+            redispatch_at=timezone.now() + redispatch_wait(attempts),
         )
         raise
     return receipt
 
 
-def erasure_finish_waiting(*, dry_run: bool = False) -> list[tuple[int, int]]:
-    """Finish waiting receipts whose deferred work can be done now (orders shipped).
-    Returns (receipt id, files erased) for each receipt that had work done (or, in a dry
-    run, that would be completed)."""
-    from printing.privacy import (
-        printing_deferred_order_ids,
-        printing_erase_deferred_after_shipment,
-    )
+def _pending_of(waiting: dict[str, list[int]], handler: str) -> dict[str, list[int]]:
+    prefix = f"{handler}."
+    return {key[len(prefix) :]: ids for key, ids in waiting.items() if key.startswith(prefix)}
 
+
+def erasure_finish_waiting(*, handler: str, dry_run: bool = False) -> list[tuple[int, int]]:
+    """Finish what the handler's erase left waiting (its finish_pending: e.g. print files of
+    orders that have shipped since) on every waiting receipt; a receipt with nothing left to
+    wait for is completed. Returns (receipt id, work done) for each receipt where work was
+    done (or, in a dry run, would be)."""
+    finisher = handler_named(handler)
     done: list[tuple[int, int]] = []
     for receipt in ErasureReceipt.objects.filter(status=ErasureReceipt.Status.WAITING):
-        waiting = dict(receipt.details.get(WAITING_KEY, {}))
-        order_ids = waiting.get("printing.orders", [])
-        if dry_run:
-            still = printing_deferred_order_ids(order_ids)
-            if len(still) < len(order_ids):
-                done.append((receipt.pk, len(order_ids) - len(still)))
-            continue
-        erased, still = printing_erase_deferred_after_shipment(order_ids=order_ids)
-        if len(still) == len(order_ids) and order_ids:
+        waiting: dict[str, list[int]] = dict(receipt.details.get(WAITING_KEY, {}))
+        pending = _pending_of(waiting, handler)
+        if not pending:
             continue
         details = dict(receipt.details)
-        counts = dict(details.get("printing", {}))
-        counts["print_files"] = counts.get("print_files", 0) + erased
-        counts["orders_waiting"] = len(still)
-        details["printing"] = counts
-        if still:
-            waiting["printing.orders"] = still
+        result = finisher.finish_pending(
+            pending=pending, counts=dict(details.get(handler, {})), dry_run=dry_run
+        )
+        still = {key: sorted(ids) for key, ids in result.pending.items() if ids}
+        if still == {key: sorted(ids) for key, ids in pending.items()}:
+            continue  # nothing could be done yet
+        done.append((receipt.pk, result.done))
+        if dry_run:
+            continue
+        details[handler] = result.counts
+        for key in pending:
+            waiting.pop(f"{handler}.{key}")
+        waiting.update({f"{handler}.{key}": ids for key, ids in still.items()})
+        if waiting:
             details[WAITING_KEY] = waiting
         else:
-            waiting.pop("printing.orders", None)
-            if waiting:
-                details[WAITING_KEY] = waiting
-            else:
-                details.pop(WAITING_KEY, None)
-        receipt.details = details
-        if not waiting:
+            details.pop(WAITING_KEY, None)
             receipt.status = ErasureReceipt.Status.COMPLETED
             receipt.completed_at = timezone.now()
+        receipt.details = details
         receipt.save()
-        done.append((receipt.pk, erased))
     return done
 
 
-def withdraw_generation_consent_effects(*, user: Account) -> dict[str, int]:
-    """What withdrawing the generation consent stops at once: queued/running generation
-    jobs are cancelled and the source photos erased (designs and renders stay: they are
-    the customer's ordered products, not the biometric source)."""
-    from figures.privacy import figures_cancel_active_jobs, figures_erase_photos
-
+def consent_withdrawn_effects(*, user: Account, purpose: str) -> dict[str, dict[str, int]]:
+    """What withdrawing a consent stops at once, app by app (every handler's
+    consent_withdrawn: for the generation consent, figures cancels queued and running jobs
+    and erases the source photos). Returns the counts of each handler that stopped something."""
+    effects: dict[str, dict[str, int]] = {}
     with transaction.atomic():
-        cancelled = figures_cancel_active_jobs(
-            user=user, reason="cancelled: generation consent withdrawn"
-        )
-        photos = figures_erase_photos(user=user)
-    return {"jobs_cancelled": cancelled, "photos": photos}
+        for each in handlers():
+            counts = each.consent_withdrawn(user=user, purpose=purpose)
+            if counts:
+                effects[each.name] = counts
+    return effects

@@ -14,6 +14,7 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
+from core.dispatch import dispatch_on_commit, mark_taken
 from core.typing import Account
 from privacy.conf import privacy_settings
 from privacy.exceptions import (
@@ -32,13 +33,16 @@ TOKEN_SALT = "minime.privacy.export"  # noqa: S105 (a salt, not a secret)
 
 
 def data_export_create(*, user: Account) -> DataExport:
-    """Ask for an export; it is built by the task privacy.build_export after the commit."""
+    """Ask for an export; it is built by the task privacy.build_export after the commit (the
+    row is the durable hand-off: the sweeper sends it again if the broker was away)."""
     from privacy import tasks
 
     with transaction.atomic():
         export = DataExport.objects.create(user=user)
         export_id = export.pk
-        transaction.on_commit(lambda: tasks.enqueue_export(export_id=export_id))
+        dispatch_on_commit(
+            model=DataExport, pk=export_id, send=lambda: tasks.enqueue_export(export_id=export_id)
+        )
     return export
 
 
@@ -59,6 +63,7 @@ def data_export_build(*, export_id: int) -> DataExport:
         export = DataExport.objects.select_for_update().select_related("user").get(pk=export_id)
         if export.status != DataExport.Status.PENDING:
             return export
+        mark_taken(model=DataExport, pk=export_id)
     try:
         data, files = _collect(export.user)
         with tempfile.TemporaryFile() as spool:

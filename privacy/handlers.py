@@ -23,7 +23,8 @@ from privacy.models import (
     DataSubjectRequest,
     TrainingExportSubject,
 )
-from privacy.registry import ErasePart, ExportPart, PrivacyHandler
+from privacy.registry import ErasePart, ExportPart, PrivacyHandler, RetentionRule
+from privacy.retention import ExpiredExportsRule, UnusedAccountsRule
 
 
 def _iso(value: Any) -> str | None:
@@ -54,6 +55,8 @@ def account_delete(*, user: Account) -> None:
 @dataclass
 class AccountsPrivacyHandler(PrivacyHandler):
     name: str = "accounts"
+    # Last: the other handlers erase what hangs off the account first.
+    erase_order: int = 90
 
     def export(self, *, user: Account) -> ExportPart:
         account = {
@@ -109,3 +112,6 @@ class AccountsPrivacyHandler(PrivacyHandler):
                 "training_exports_with_data": training_exports,
             }
         )
+
+    def retention_rules(self) -> list[RetentionRule]:
+        return [UnusedAccountsRule(), ExpiredExportsRule()]

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.dispatch import Dispatchable
 from core.storage import private_storage
 
 
@@ -75,7 +76,7 @@ def privacy_upload_to(instance: object, filename: str) -> str:
     return f"privacy/{secrets.token_hex(16)}.zip"
 
 
-class DataExport(models.Model):
+class DataExport(Dispatchable):
     """A customer's own data as a ZIP, built asynchronously, downloadable once."""
 
     class Status(models.TextChoices):
@@ -101,7 +102,7 @@ class DataExport(models.Model):
         return f"Export {self.pk} ({self.status})"
 
 
-class ErasureReceipt(models.Model):
+class ErasureReceipt(Dispatchable):
     """Proof of an erasure without personal data: a keyed hash of the account id, when, and
     what each registered handler erased. `user` is cleared when the account is deleted."""
 
@@ -125,6 +126,10 @@ class ErasureReceipt(models.Model):
     # {"figures": {"photos": 2, "renders": 8}, ...}; never names, emails or file names.
     details = models.JSONField(default=dict, blank=True)
     deferred = models.JSONField(default=list, blank=True)
+    # Runs of the erasure that failed; the sweeper tries again until ERASURE_MAX_ATTEMPTS,
+    # then it shows as stuck in the admin (last_error says why, without personal data).
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
 
     def __str__(self) -> str:
         return f"Erasure {self.subject_hash[:12]} ({self.status})"

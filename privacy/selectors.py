@@ -1,5 +1,4 @@
 from dataclasses import dataclass
-from datetime import date, timedelta
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
@@ -13,6 +12,7 @@ from privacy.models import (
     PolicyDocument,
     Purpose,
 )
+from privacy.registry import StoredItem, handlers
 
 
 def _effective_policies(*, purpose: str) -> QuerySet[PolicyDocument]:
@@ -124,78 +124,20 @@ def data_subject_requests_overdue() -> QuerySet[DataSubjectRequest]:
 
 # --- What the privacy centre shows: every kind of stored data with its deletion date ------
 
-INVOICE_RETENTION_YEARS = 8  # German commercial and tax law (HGB § 257, AO § 147)
-_UNSHIPPED = ("paid", "in_production", "partially_refunded")
-
-
-@dataclass(frozen=True)
-class StoredItem:
-    """One stored thing. `delete_on` is None when it depends on something still to happen;
-    `rule` names which retention rule applies (the template turns it into words)."""
-
-    obj: object
-    rule: str
-    delete_on: date | None = None
-
 
 @dataclass(frozen=True)
 class StoredData:
-    photos: list[StoredItem]
-    designs: list[StoredItem]
-    renders: list[StoredItem]
-    orders: list[StoredItem]
+    """Every handler's stored items by kind ("photo", "design", ...: the centre's sections),
+    each under the retention rule that deletes it, and the consent history."""
+
+    by_kind: dict[str, list[StoredItem]]
     consents: list[ConsentRecord]
 
 
 def stored_data_of(*, user: Account) -> StoredData:
-    from figures import selectors as figure_selectors
-    from privacy.conf import privacy_settings
-    from shop.models import OrderStatusChange
-    from shop.selectors import orders_of
-
-    photo_days = timedelta(days=privacy_settings.PHOTO_RETENTION_DAYS)
-    render_days = timedelta(days=privacy_settings.UNAPPROVED_RENDER_RETENTION_DAYS)
-    orders = list(orders_of(owner=user).prefetch_related("lines").order_by("-created_at"))
-
-    photos = []
-    for photo in figure_selectors.photos_of(owner=user).prefetch_related("designs"):
-        approved = [d.approved_at for d in photo.designs.all() if d.approved_at]
-        design_ids = {d.pk for d in photo.designs.all()}
-        its_orders = [o for o in orders if any(ln.design_id in design_ids for ln in o.lines.all())]
-        if not approved:
-            photos.append(StoredItem(photo, "photo_until_approval"))
-        elif any(o.status in _UNSHIPPED for o in its_orders):
-            photos.append(StoredItem(photo, "photo_until_shipped"))
-        else:
-            shipped = OrderStatusChange.objects.filter(
-                order__in=its_orders, to_status="shipped"
-            ).values_list("created_at", flat=True)
-            start = max([*approved, *shipped])
-            photos.append(StoredItem(photo, "photo_after", timezone.localdate(start + photo_days)))
-
-    designs = [
-        StoredItem(design, "with_account") for design in figure_selectors.designs_of(owner=user)
-    ]
-    approved_render_ids = {
-        pk
-        for pk in figure_selectors.designs_of(owner=user).values_list("approved_render", flat=True)
-        if pk
-    }
-    renders = []
-    for render in figure_selectors.renders_of(owner=user).select_related("job__design"):
-        if render.pk in approved_render_ids:
-            renders.append(StoredItem(render, "approved_render"))
-        else:
-            delete_on = timezone.localdate(render.created_at + render_days)
-            renders.append(StoredItem(render, "unapproved_render", delete_on))
-
-    order_items = [
-        StoredItem(
-            order,
-            "invoice",
-            date(timezone.localdate(order.created_at).year + INVOICE_RETENTION_YEARS, 12, 31),
-        )
-        for order in orders
-    ]
+    by_kind: dict[str, list[StoredItem]] = {}
+    for handler in handlers():
+        for item in handler.stored_items(user=user):
+            by_kind.setdefault(item.kind, []).append(item)
     consents = list(ConsentRecord.objects.filter(user=user).order_by("-created_at", "-id"))
-    return StoredData(photos, designs, renders, order_items, consents)
+    return StoredData(by_kind, consents)

@@ -35,11 +35,11 @@ def consent_require(*, user: Account, purpose: str) -> None:
 @transaction.atomic
 def consent_withdraw_generation(*, user: Account, method: str) -> ConsentRecord:
     """Withdrawing generation consent stops everything that depends on it: queued jobs are
-    cancelled and the photos erased (the registry in privacy.erasure does the work)."""
-    from privacy.erasure import withdraw_generation_consent_effects
+    cancelled and the photos erased (each handler's consent_withdrawn does its part)."""
+    from privacy.erasure import consent_withdrawn_effects
 
     record = consent_record(user=user, purpose=Purpose.GENERATION, granted=False, method=method)
-    withdraw_generation_consent_effects(user=user)
+    consent_withdrawn_effects(user=user, purpose=Purpose.GENERATION)
     return record
 
 

@@ -6,17 +6,21 @@ from typing import Any
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from core.dispatch import PUBLISH_RETRY_POLICY
+
 logger = logging.getLogger(__name__)
 
 MAX_RETRIES = 5
 
 
 def enqueue_erasure(*, receipt_id: int) -> None:
-    erase_account.apply_async(args=(receipt_id,), queue="default")
+    erase_account.apply_async(
+        args=(receipt_id,), queue="default", retry_policy=PUBLISH_RETRY_POLICY
+    )
 
 
 def enqueue_export(*, export_id: int) -> None:
-    build_export.apply_async(args=(export_id,), queue="default")
+    build_export.apply_async(args=(export_id,), queue="default", retry_policy=PUBLISH_RETRY_POLICY)
 
 
 @shared_task(
@@ -50,3 +54,11 @@ def run_retention() -> None:
 
     for result in retention_run(dry_run=False):
         logger.info("Retention %s: %d", result.rule, result.count)
+
+
+@shared_task(name="privacy.sweep_requests", ignore_result=True, expires=60)
+def sweep_requests() -> int:
+    """Beat: exports and erasures whose task was lost or that failed are sent again."""
+    from privacy.sweeper import privacy_requests_sweep
+
+    return privacy_requests_sweep()

@@ -13,9 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.typing import Account
-from figures.models import FigureDesign, Photo
 from privacy.erasure import subject_hash
 from privacy.models import ConsentRecord, Purpose, TrainingExport, TrainingExportSubject
+from privacy.registry import handlers
 from privacy.selectors import consent_is_active, consent_latest
 
 MANIFEST_VERSION = 1
@@ -48,34 +48,32 @@ def _consent_entry(subject: str, record: ConsentRecord) -> dict[str, Any]:
     }
 
 
+def _archive_items(
+    archive: zipfile.ZipFile, *, user: Account, entry: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Write every handler's training items of one person; their manifest entries."""
+    added = []
+    for handler in handlers():
+        for item in handler.training_items(user=user):
+            with item.file.open("rb") as source:
+                archive.writestr(item.name, source.read())
+            added.append({"file": item.name, "kind": item.kind, **entry})
+    return added
+
+
 def training_export_create(*, actor: Account | None, recipient: str) -> TrainingExport:
-    """Build the ZIP (photos/, renders/, manifest.json) in private storage and log who is in
-    it. Archive names are random ids: no names, emails or original file names."""
+    """Build the ZIP (every handler's training items, e.g. photos/ and renders/, and
+    manifest.json) in private storage and log who is in it. Archive names are random ids: no
+    names, emails or original file names."""
     items: list[dict[str, Any]] = []
     subjects: list[tuple[str, ConsentRecord]] = []
     with tempfile.TemporaryFile() as buffer:
         with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for user, record in training_consenters():
                 subject = subject_hash(user.pk)
-                count_before = len(items)
-                for photo in Photo.objects.filter(owner=user).order_by("created_at"):
-                    name = f"photos/{photo.pk}.jpg"
-                    with photo.image.open("rb") as source:
-                        archive.writestr(name, source.read())
-                    items.append({"file": name, "kind": "photo", **_consent_entry(subject, record)})
-                approved = FigureDesign.objects.filter(
-                    owner=user, approved_render__isnull=False
-                ).select_related("approved_render")
-                for design in approved.order_by("created_at"):
-                    render = design.approved_render
-                    assert render is not None
-                    name = f"renders/{render.pk}.png"
-                    with render.image.open("rb") as source:
-                        archive.writestr(name, source.read())
-                    items.append(
-                        {"file": name, "kind": "approved_render", **_consent_entry(subject, record)}
-                    )
-                if len(items) > count_before:
+                added = _archive_items(archive, user=user, entry=_consent_entry(subject, record))
+                if added:
+                    items += added
                     subjects.append((subject, record))
             manifest = {
                 "manifest_version": MANIFEST_VERSION,

@@ -6,11 +6,8 @@ import json
 from typing import Any, cast
 
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.template import TemplateDoesNotExist, engines, loader
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
@@ -19,19 +16,16 @@ from django.utils.translation import ngettext
 from django_countries.filters import CountryFilter
 
 from core.typing import Account
-from shop.admin_refunds import (
-    RefundForm,
-    refund_keys,
-    refund_remaining,
-    refundable,
-    refunds_apply,
-)
+from shop.admin_filters import DisputeFilter
+from shop.admin_refunds import refund_action, refund_remaining
 from shop.conf import shop_settings
 from shop.exceptions import ShopError
 from shop.models import (
+    Dispute,
     Order,
     OrderLine,
     OrderStatusChange,
+    OutboundEmail,
     Payment,
     Product,
     ProductVariant,
@@ -41,6 +35,7 @@ from shop.models import (
     ShippingZone,
     WebhookEvent,
 )
+from shop.services.emails import email_send_again
 from shop.services.orders import order_attention_clear
 from shop.services.pricing import variant_price
 
@@ -141,6 +136,26 @@ class RefundInline(ReadOnlyInline):
     )  # fmt: skip
 
 
+class DisputeInline(ReadOnlyInline):
+    model = Dispute
+    verbose_name_plural = _("chargebacks")
+    fields = readonly_fields = (
+        "created_at", "stripe_dispute_id", "status", "reason", "amount", "funds_withdrawn",
+        "updated_at",
+    )  # fmt: skip
+
+
+class OutboundEmailInline(ReadOnlyInline):
+    model = OutboundEmail
+    verbose_name_plural = _("emails to the customer")
+    fields = readonly_fields = ("created_at", "kind", "status", "attempts", "sent_at", "email_link")
+
+    @admin.display(description=_("email"))
+    def email_link(self, obj: OutboundEmail) -> str:
+        url = reverse("admin:shop_outboundemail_change", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.subject)
+
+
 class WebhookEventInline(ReadOnlyInline):
     model = WebhookEvent
     fields = readonly_fields = ("received_at", "type", "result", "error", "event_link")
@@ -157,55 +172,10 @@ def _staff(request: HttpRequest) -> Account:
     return cast("Account", request.user)
 
 
-# Used unless a project provides templates/admin/shop/order/refund_confirmation.html.
-REFUND_CONFIRMATION_TEMPLATE = """{% extends "admin/base_site.html" %}
-{% load i18n admin_urls %}
-{% block bodyclass %}{{ block.super }} app-{{ opts.app_label }} model-{{ opts.model_name }}
- delete-confirmation{% endblock %}
-{% block breadcrumbs %}<div class="breadcrumbs">
-<a href="{% url 'admin:index' %}">{% translate 'Home' %}</a>
-&rsaquo; <a href="{% url 'admin:app_list' app_label=opts.app_label %}">
-{{ opts.app_config.verbose_name }}</a>
-&rsaquo; <a href="{% url opts|admin_urlname:'changelist' %}">
-{{ opts.verbose_name_plural|capfirst }}</a>
-&rsaquo; {{ title }}</div>{% endblock %}
-{% block content %}
-<p>{% translate "Refunds go back to the customer's card through Stripe and cannot be undone." %}</p>
-<table>
-<thead><tr><th>{% translate "Order" %}</th><th>{% translate "Status" %}</th>
-<th>{% translate "Total" %}</th><th>{% translate "Already refunded" %}</th>
-<th>{% translate "Left to refund" %}</th></tr></thead>
-<tbody>{% for row in rows %}<tr><td>{{ row.order.number }}</td>
-<td>{{ row.order.get_status_display }}</td>
-<td>{{ row.order.total_gross }} {{ row.order.currency }}</td>
-<td>{{ row.order.refunded_amount }} {{ row.order.currency }}</td>
-<td>{{ row.remaining }} {{ row.order.currency }}</td></tr>{% endfor %}</tbody>
-</table>
-<form method="post">{% csrf_token %}
-{{ form.non_field_errors }}
-<fieldset class="module aligned">{% for field in form %}
-<div class="form-row">{{ field.errors }}{{ field.label_tag }} {{ field }}</div>
-{% endfor %}</fieldset>
-{% for row in rows %}
-<input type="hidden" name="{{ action_checkbox_name }}" value="{{ row.order.pk }}">
-<input type="hidden" name="refund_key_{{ row.order.pk }}" value="{{ row.key }}">
-{% endfor %}
-<input type="hidden" name="action" value="{{ action_name }}">
-<div class="submit-row">
-<input type="submit" name="apply" value="{% translate 'Refund' %}">
-<a href="{% url opts|admin_urlname:'changelist' %}" class="button cancel-link">
-{% translate "No, take me back" %}</a>
-</div>
-</form>
-{% endblock %}
-"""
-
-
-def _refund_confirmation_template() -> Any:
-    try:
-        return loader.get_template("admin/shop/order/refund_confirmation.html")
-    except TemplateDoesNotExist:
-        return engines["django"].from_string(REFUND_CONFIRMATION_TEMPLATE)
+# The same "Refund…" action as printing's production queue (shop.admin_refunds).
+refund_orders = refund_action(
+    name="refund_orders", permission="change", ordering=("created_at", "pk")
+)
 
 
 CUSTOMER_FIELDS = (
@@ -220,7 +190,9 @@ MONEY_FIELDS = (
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     list_display = ["number", "created_at", "email", "status", "total", "attention"]
-    list_filter = ["status", "needs_attention", ("country", CountryFilter), "created_at"]
+    list_filter = [
+        "status", "needs_attention", DisputeFilter, ("country", CountryFilter), "created_at",
+    ]  # fmt: skip
     search_fields = ["number", "email"]
     date_hierarchy = "created_at"
     list_per_page = 50
@@ -244,10 +216,12 @@ class OrderAdmin(admin.ModelAdmin):
         OrderStatusChangeInline,
         PaymentInline,
         RefundInline,
+        DisputeInline,
+        OutboundEmailInline,
         WebhookEventInline,
     ]
     # Later issues (production queue) append their actions here.
-    actions = ["refund_orders", "clear_attention", "cancel_unpaid"]
+    actions = [refund_orders, "clear_attention", "cancel_unpaid"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # orders come from checkout only
@@ -306,46 +280,6 @@ class OrderAdmin(admin.ModelAdmin):
 
     # --- Actions (services only) ----------------------------------------------------------------
 
-    @admin.action(description=_("Refund…"), permissions=["change"])
-    def refund_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> Any:
-        orders = list(queryset.order_by("created_at", "pk"))
-        refusable = [o for o in orders if not refundable(o)]
-        for order in refusable:
-            self.message_user(
-                request,
-                _("Order %(number)s is %(status)s and has nothing to refund.")
-                % {"number": order.number, "status": order.get_status_display()},
-                messages.ERROR,
-            )
-        orders = [o for o in orders if refundable(o)]
-        if not orders:
-            return None
-        keys = refund_keys(request, orders)
-        form = RefundForm(request.POST if "apply" in request.POST else None, orders=orders)
-        if form.is_bound and form.is_valid():
-            refunds_apply(
-                modeladmin=self,
-                request=request,
-                orders=orders,
-                form=form,
-                keys=keys,
-                actor=_staff(request),
-            )
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Refund orders"),
-            "opts": self.model._meta,
-            "form": form,
-            "rows": [
-                {"order": o, "remaining": refund_remaining(o), "key": keys[o.pk]} for o in orders
-            ],
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "action_name": "refund_orders",
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, _refund_confirmation_template(), context)
-
     @admin.action(description=_("Clear attention flag (checked)"), permissions=["change"])
     def clear_attention(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         for order in queryset:
@@ -366,7 +300,7 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Cancel unpaid order"), permissions=["change"])
     def cancel_unpaid(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
-        from shop.services.payments import order_cancel_unpaid
+        from shop.services.payments.intents import order_cancel_unpaid
 
         for order in queryset:
             try:
@@ -381,6 +315,40 @@ class OrderAdmin(admin.ModelAdmin):
                 _("Order %(number)s cancelled.") % {"number": order.number},
                 messages.SUCCESS,
             )
+
+
+# --- Customer emails (the outbox) ---------------------------------------------------------------
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(admin.ModelAdmin):
+    """Every customer email with its delivery state; failed ones can be sent again."""
+
+    list_display = ["created_at", "kind", "order", "status", "attempts", "sent_at", "last_error"]
+    list_filter = ["status", "kind"]
+    search_fields = ["order__number"]
+    list_select_related = ["order"]
+    fields = readonly_fields = (
+        "order", "kind", "to", "subject", "status", "attempts", "next_attempt_at",
+        "last_error", "created_at", "sent_at", "body_text",
+    )  # fmt: skip
+    actions = ["send_again"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("Send again"), permissions=["view"])
+    def send_again(self, request: HttpRequest, queryset: QuerySet[OutboundEmail]) -> None:
+        sent = sum(email_send_again(email=email) for email in queryset)
+        left = queryset.count() - sent
+        messages.info(
+            request,
+            _("%(sent)d sent, %(left)d still waiting (see the last error).")
+            % {"sent": sent, "left": left},
+        )
 
 
 # --- Stripe webhooks ----------------------------------------------------------------------------

@@ -69,6 +69,17 @@ class ShopSettings(AppSettings):
         return int(self._get("DOWNLOAD_LINK_MAX_AGE_DAYS", 30))
 
     @property
+    def EMAIL_MAX_ATTEMPTS(self) -> int:
+        """Delivery attempts of one customer email before it shows as failed (about a day
+        with the backoff capped at an hour)."""
+        return int(self._get("EMAIL_MAX_ATTEMPTS", 30))
+
+    @property
+    def EMAIL_RETENTION_DAYS(self) -> int:
+        """Days a sent customer email is kept (for support questions) before it is deleted."""
+        return int(self._get("EMAIL_RETENTION_DAYS", 30))
+
+    @property
     def SITE_URL(self) -> str | None:
         """Scheme + host for links in emails (e.g. "https://shop.example.com"); None means
         http:// plus the domain of the current django.contrib.sites Site."""

@@ -331,6 +331,42 @@ class Refund(models.Model):
         return f"Refund {self.amount} for {self.order_id}"
 
 
+class Dispute(models.Model):
+    """A chargeback: the cardholder's bank disputes a payment (Stripe charge.dispute.*)."""
+
+    class Status(models.TextChoices):
+        WARNING_NEEDS_RESPONSE = "warning_needs_response", _("Inquiry: needs a response")
+        WARNING_UNDER_REVIEW = "warning_under_review", _("Inquiry: under review")
+        WARNING_CLOSED = "warning_closed", _("Inquiry closed")
+        NEEDS_RESPONSE = "needs_response", _("Needs a response")
+        UNDER_REVIEW = "under_review", _("Under review")
+        WON = "won", _("Won")
+        LOST = "lost", _("Lost")
+        PREVENTED = "prevented", _("Prevented")
+
+    CLOSED = frozenset({Status.WARNING_CLOSED, Status.WON, Status.LOST, Status.PREVENTED})
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="disputes")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="disputes")
+    stripe_dispute_id = models.CharField(max_length=100, unique=True)
+    status = models.CharField(max_length=40, choices=Status.choices)
+    reason = models.CharField(max_length=60, blank=True)
+    amount = money_field()
+    funds_withdrawn = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Dispute {self.stripe_dispute_id} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in self.CLOSED
+
+
 class WebhookEvent(models.Model):
     """Every incoming Stripe event, stored before it is processed (at most once per id)."""
 
@@ -357,3 +393,37 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.stripe_event_id}"
+
+
+class OutboundEmail(models.Model):
+    """A customer email, written in the same transaction as the change it tells about and
+    delivered after the commit; SMTP being down only delays it (retries with backoff, then
+    visible as failed in the admin, where staff can send it again)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, null=True, blank=True, related_name="emails"
+    )
+    kind = models.CharField(max_length=40)
+    to = models.EmailField()
+    subject = models.CharField(max_length=300)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(db_index=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.order_id or '-'} ({self.status})"

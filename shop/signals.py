@@ -17,6 +17,10 @@ order_paid = Signal()
 # refund), full (bool: nothing left to produce).
 order_refunded = Signal()
 
+# The cardholder's bank disputes the payment (a chargeback) or the dispute changed; kwargs:
+# order, dispute (shop.models.Dispute). Receivers hold unshipped production while it is open.
+order_disputed = Signal()
+
 # These orders are about to be deleted for good (end of invoice retention); kwargs:
 # order_ids. Receivers delete their files and rows that point at them.
 orders_purging = Signal()

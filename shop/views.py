@@ -321,7 +321,7 @@ def order_pay(request: AuthenticatedRequest, number: str) -> HttpResponse:
         )
         return redirect("shop:order_detail", number=order.number)
     # Imported here: the payments module talks to Stripe; only this page needs it.
-    from shop.services.payments import payment_start
+    from shop.services.payments.intents import payment_start
 
     try:
         start = payment_start(order=order)
@@ -362,7 +362,7 @@ def order_pay_confirm(request: AuthenticatedRequest, number: str) -> JsonRespons
         return JsonResponse(
             {"status": "error", "error": _("The card details could not be read.")}, status=400
         )
-    from shop.services.payments import payment_confirm_with_token
+    from shop.services.payments.bridge import payment_confirm_with_token
 
     try:
         result = payment_confirm_with_token(order=order, token_id=token)

@@ -1,5 +1,5 @@
 """Stripe's endpoint: no session, no CSRF token, no language prefix; the signature is the
-authentication (shop.services.payments.webhook_receive verifies it)."""
+authentication (shop.services.payments.webhooks.webhook_receive verifies it)."""
 
 import logging
 
@@ -8,7 +8,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from shop.models import WebhookEvent
-from shop.services.payments import WebhookRejected, webhook_receive
+from shop.services.payments.webhooks import WebhookRejected, webhook_receive
 
 logger = logging.getLogger(__name__)
 

@@ -6,6 +6,7 @@ shop_settings.DOWNLOAD_LINK_MAX_AGE_DAYS. The view also checks that the signed-i
 the order: a forwarded email alone does not hand out a customer's face.
 """
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.contrib.sites.models import Site
@@ -97,14 +98,25 @@ def download_resolve(*, token: str) -> OrderLine:
     return line
 
 
-def download_file(*, line: OrderLine) -> FieldFile:
-    """The file a digital line's link serves: the print-quality PNG that printing made for
-    it once that is ready, else the approved render."""
-    from printing.models import PrintItem, PrintItemStatus
+# A provider offers a better file for a digital line than its approved render (printing
+# registers one in its AppConfig.ready(): the print-quality PNG) or returns None. The shop
+# never imports the apps above it; without any provider it serves the render.
+DownloadFileProvider = Callable[[OrderLine], FieldFile | None]
+_download_file_providers: list[DownloadFileProvider] = []
 
-    item = PrintItem.objects.filter(order_line=line, status=PrintItemStatus.READY).first()
-    name = item.file.name if item is not None else ""
-    if item is not None and name and name.endswith(".png") and item.file.storage.exists(name):
-        return item.file
+
+def download_file_provider_register(provider: DownloadFileProvider) -> None:
+    """Ask `provider` first for the file of a digital line (idempotent; call in ready())."""
+    if provider not in _download_file_providers:
+        _download_file_providers.append(provider)
+
+
+def download_file(*, line: OrderLine) -> FieldFile:
+    """The file a digital line's link serves: the first a registered provider offers (with
+    printing installed: its print-quality PNG once that is ready), else the approved render."""
+    for provider in _download_file_providers:
+        file = provider(line)
+        if file is not None:
+            return file
     assert line.render is not None  # download_resolve checks it
     return line.render.image

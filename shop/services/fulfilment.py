@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from core.typing import Account
 from shop.exceptions import IllegalOrderTransition, ShopError
-from shop.models import Order, OrderStatus
+from shop.models import Dispute, Order, OrderStatus
 from shop.services.emails import email_shipped
 from shop.services.orders import order_transition
 
@@ -46,8 +46,7 @@ def order_mark_shipped(
             carrier=carrier,
             tracking_number=tracking_number,
         )
-        order_id = order.pk
-        transaction.on_commit(lambda: email_shipped(order_id=order_id))
+        email_shipped(order_id=order.pk)  # queued with the change, sent after the commit
     return order
 
 
@@ -55,10 +54,16 @@ def _transition_shippable(
     *, order: Order, to: str, actor: Account | None, reason: str, **fields: str
 ) -> Order:
     """order_transition, refusing orders with nothing to produce or ship (digital-only
-    orders are paid and done; the lifecycle table alone would let them be "shipped")."""
+    orders are paid and done; the lifecycle table alone would let them be "shipped") and
+    orders with an open chargeback (production is on hold until it is settled)."""
     if not order.lines.filter(is_shippable=True).exists():
         raise IllegalOrderTransition(
             _("Order %(number)s has nothing to produce or ship (digital download only).")
+            % {"number": order.number}
+        )
+    if order.disputes.exclude(status__in=Dispute.CLOSED).exists():
+        raise IllegalOrderTransition(
+            _("Order %(number)s has an open chargeback: production is on hold.")
             % {"number": order.number}
         )
     return order_transition(order=order, to=to, actor=actor, reason=reason, **fields)

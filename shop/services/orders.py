@@ -23,6 +23,7 @@ from shop.models import (
 )
 from shop.services.cart import cart_lines
 from shop.services.pricing import quote
+from shop.signals import order_paid, order_status_changed
 
 
 def order_number_next() -> str:
@@ -140,21 +141,31 @@ def order_transition(
         OrderStatusChange.objects.create(
             order=locked, from_status=previous, to_status=to, actor=actor, reason=reason[:300]
         )
+        # Inside the transaction: what receivers write commits or rolls back with the move.
+        order_status_changed.send(
+            sender=Order,
+            order=locked,
+            from_status=previous,
+            to_status=to,
+            actor=actor,
+            reason=reason,
+        )
+        if to == OrderStatus.PAID:
+            order_paid.send(sender=Order, order=locked)
     order.refresh_from_db()
     return order
 
 
 def order_mark_paid(*, order: Order, reason: str) -> Order:
-    """Paid: confirmation email and print hand-off run after the commit."""
-    from printing.services import print_items_register
+    """Paid: order_paid is sent inside the transition (printing takes the lines over with
+    it) and the confirmation email is queued in the same transaction (sent after it)."""
     from shop.services.emails import email_order_confirmation
 
-    order = order_transition(
-        order=order, to=OrderStatus.PAID, reason=reason, paid_at=timezone.now()
-    )
-    order_id = order.pk
-    transaction.on_commit(lambda: email_order_confirmation(order_id=order_id))
-    transaction.on_commit(lambda: print_items_register(order_id=order_id))
+    with transaction.atomic():
+        order = order_transition(
+            order=order, to=OrderStatus.PAID, reason=reason, paid_at=timezone.now()
+        )
+        email_order_confirmation(order_id=order.pk)
     return order
 
 

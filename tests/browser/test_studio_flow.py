@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
-from playwright.sync_api import Page, Response, Route, expect
+from playwright.sync_api import Locator, Page, Response, Route, expect
 
 from figures.models import FigureDesign, JobStatus
 from tests import factories
@@ -47,7 +47,33 @@ def test_new_customer_signs_up_generates_and_approves_a_figure(
     page = browser_page
     base = live_server.url
 
-    # --- sign up --------------------------------------------------------------------------
+    _sign_up(page, base)
+    _follow_the_verification_link(page, base)
+    _consent_to_generation(page)
+    _fill_in_the_design_form(page, tmp_path)
+    status_payloads = _record_status_polls(page)
+    design_id, first_html = _generate(page)
+
+    # Progress is brief with the fast stylize backend: the first view of the design page
+    # either shows the live progress box (and polls) or the job had already finished.
+    progress_seen = 'id="progress"' in first_html
+    if progress_seen:
+        assert 'data-testid="progress-text"' in first_html
+        assert "Generating your figure" in first_html
+
+    renders = _wait_for_the_renders(page, count=4)
+    page.unroute_all(behavior="wait")
+    _assert_the_progress_only_went_up(page, design_id, status_payloads, progress_seen)
+    _assert_the_name_is_as_typed(page, design_id)
+
+    _approve(page, renders, index=1)
+    design = FigureDesign.objects.get(pk=design_id)
+    assert design.approved_render is not None
+    assert design.approved_render.index == 1
+    _save_screenshot(page, "studio-approved.png")
+
+
+def _sign_up(page: Page, base: str) -> None:
     page.goto(base + "/")
     expect(page.get_by_role("heading", name="Become your own action figure")).to_be_visible()
     page.get_by_role("link", name="Sign up").click()
@@ -58,7 +84,9 @@ def test_new_customer_signs_up_generates_and_approves_a_figure(
     page.locator("form button[type=submit]", has_text=re.compile("sign up", re.I)).click()
     page.wait_for_url(re.compile(r"/accounts/confirm-email/$"))
 
-    # --- verify the email: the link confirms and logs in ------------------------------------
+
+def _follow_the_verification_link(page: Page, base: str) -> None:
+    """The link in the verification email confirms the address and logs the customer in."""
     message = _wait_for_mail()
     assert message.to == [EMAIL]
     match = CONFIRM_LINK.search(message.body)
@@ -67,7 +95,9 @@ def test_new_customer_signs_up_generates_and_approves_a_figure(
     page.wait_for_url(re.compile(r"/studio/$"))
     expect(page.locator("header.site")).to_contain_text(EMAIL)
 
-    # --- "Create my figure" -> consent first ------------------------------------------------
+
+def _consent_to_generation(page: Page) -> None:
+    """The "Create my figure" link asks for consent first; nothing is ticked in advance."""
     page.get_by_role("link", name="Mini-Me Merch").click()
     page.get_by_role("link", name="Create my figure").click()
     page.wait_for_url(re.compile(r"/privacy/consent/\?next="))
@@ -80,7 +110,8 @@ def test_new_customer_signs_up_generates_and_approves_a_figure(
     page.wait_for_url(re.compile(r"/studio/new/$"))
     expect(page.get_by_text("Thank you. Your choices are saved.")).to_be_visible()
 
-    # --- the design form --------------------------------------------------------------------
+
+def _fill_in_the_design_form(page: Page, tmp_path: Path) -> None:
     selfie = tmp_path / "astronaut.jpg"
     selfie.write_bytes(factories.portrait_jpeg())
     page.set_input_files("#id_photo", str(selfie))
@@ -92,6 +123,9 @@ def test_new_customer_signs_up_generates_and_approves_a_figure(
     page.get_by_label("Retro 80s").check()
     page.select_option("#id_box_theme", "ocean_blue")
 
+
+def _record_status_polls(page: Page) -> list[dict[str, Any]]:
+    """From now on, a copy of every status JSON the design page receives, in order."""
     status_payloads: list[dict[str, Any]] = []
 
     def record_status(route: Route) -> None:
@@ -101,33 +135,33 @@ def test_new_customer_signs_up_generates_and_approves_a_figure(
             status_payloads.append(response.json())
         route.fulfill(response=response)
 
+    page.route(re.compile(r"/studio/designs/[0-9a-f-]{36}/status/$"), record_status)
+    return status_payloads
+
+
+def _generate(page: Page) -> tuple[str, str]:
+    """Submit the design form; returns the new design's id and the first design page's HTML."""
+
     def is_design_page(response: Response) -> bool:
         return response.request.method == "GET" and bool(
             DESIGN_URL.search(urlsplit(response.url).path)
         )
 
-    page.route(re.compile(r"/studio/designs/[0-9a-f-]{36}/status/$"), record_status)
     with page.expect_response(is_design_page) as first_view:
         page.get_by_role("button", name="Generate my figure").click()
     page.wait_for_url(DESIGN_URL)
     design_match = DESIGN_URL.search(urlsplit(page.url).path)
     assert design_match, page.url
-    design_id = design_match.group("id")
-    status_url = f"/studio/designs/{design_id}/status/"
+    return design_match.group("id"), first_view.value.text()
 
-    # Progress is brief with the fast stylize backend: the first view of the design page
-    # either shows the live progress box (and polls) or the job had already finished.
-    first_html = first_view.value.text()
-    progress_seen = 'id="progress"' in first_html
-    if progress_seen:
-        assert 'data-testid="progress-text"' in first_html
-        assert "Generating your figure" in first_html
 
-    # --- the renders arrive (the page reloads itself when the job has finished) --------------
+def _wait_for_the_renders(page: Page, *, count: int) -> Locator:
+    """The renders arrive (the page reloads itself when the job has finished), each one
+    labelled as AI-generated and its image loaded."""
     renders = page.locator("figure[data-testid=render]")
-    expect(renders).to_have_count(4, timeout=90_000)
+    expect(renders).to_have_count(count, timeout=90_000)
     expect(page.locator("#progress")).to_have_count(0)
-    for i in range(4):
+    for i in range(count):
         figure = renders.nth(i)
         figure.scroll_into_view_if_needed()
         expect(figure.locator(".ai-label")).to_have_text("AI-generated")
@@ -136,9 +170,14 @@ def test_new_customer_signs_up_generates_and_approves_a_figure(
             "img => img.complete && img.naturalWidth > 0",
             arg=figure.locator("img").element_handle(),
         )
-    page.unroute_all(behavior="wait")
+    return renders
 
-    # The status JSON: steps only ever go up, and the job ends with step == total.
+
+def _assert_the_progress_only_went_up(
+    page: Page, design_id: str, status_payloads: list[dict[str, Any]], progress_seen: bool
+) -> None:
+    """The status JSON: steps only ever go up, and the job ends with step == total."""
+    status_url = f"/studio/designs/{design_id}/status/"
     final = page.evaluate("url => fetch(url, {cache: 'no-store'}).then(r => r.json())", status_url)
     assert final["status"] == JobStatus.SUCCEEDED, final
     assert final["total"] and final["step"] == final["total"]
@@ -155,14 +194,17 @@ def test_new_customer_signs_up_generates_and_approves_a_figure(
     polls = [(p["status"], p["step"], p["total"]) for p in status_payloads]
     print(f"progress box shown: {progress_seen}; status polls: {polls}")
 
-    # The name exactly as typed, umlauts and all.
+
+def _assert_the_name_is_as_typed(page: Page, design_id: str) -> None:
+    """The name exactly as typed, umlauts and all."""
     heading = page.locator("h1").first
     assert heading.evaluate("h => h.firstChild.textContent.trim()") == NAME
     assert page.title() == NAME
     assert FigureDesign.objects.get(pk=design_id).name == NAME
 
-    # --- approve one --------------------------------------------------------------------------
-    chosen = renders.nth(1)
+
+def _approve(page: Page, renders: Locator, *, index: int) -> None:
+    chosen = renders.nth(index)
     with page.expect_navigation(url=DESIGN_URL):
         chosen.get_by_role("button", name="Approve this one").click()
     expect(page.get_by_text("Approved! Your figure design is ready.")).to_be_visible()
@@ -170,13 +212,9 @@ def test_new_customer_signs_up_generates_and_approves_a_figure(
     expect(approved).to_have_count(1)
     expect(approved.locator("strong")).to_have_text("Approved")
     expect(page.get_by_role("button", name="Approve this one")).to_have_count(0)
-    design = FigureDesign.objects.get(pk=design_id)
-    assert design.approved_render is not None
-    assert design.approved_render.index == 1
 
-    for target in (
-        ROOT / "test-artifacts" / "studio-approved.png",
-        Path("/tmp/studio-approved.png"),
-    ):
+
+def _save_screenshot(page: Page, name: str) -> None:
+    for target in (ROOT / "test-artifacts" / name, Path("/tmp") / name):
         target.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(target), full_page=True)

@@ -19,3 +19,11 @@ class SlowStylizeBackend(StylizeBackend):
             on_progress(step, total)
 
         return super().render(request, on_progress=slow_progress)
+
+
+def slow_upscaler(image: Image.Image, factor: float) -> Image.Image:
+    """A print "GPU upscaler" that takes its time (MINIME_TEST_STEP_PAUSE x 10 seconds), so a
+    test can kill the worker while a print file is being made."""
+    time.sleep(PAUSE_SECONDS * 10)
+    size = (round(image.width * factor), round(image.height * factor))
+    return image.resize(size, Image.Resampling.LANCZOS)

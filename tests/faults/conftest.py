@@ -107,13 +107,15 @@ def broker_down() -> Iterator[Callable[[], None]]:
     real = app.conf.broker_url
 
     def use(url: str) -> None:
+        from kombu import pools
+
         app.conf.broker_url = url
         app.conf.broker_write_url = url
-        # Drop pooled connections and producers made for the other URL.
-        if app._pool is not None:
-            app._pool.force_close_all()
-        app._pool = None
-        app.amqp._producer_pool = None
+        # Forget pooled connections and producers made for the other URL (fresh ones are
+        # made on the next publish).
+        pools.reset()
+        app._pool = None  # type: ignore[attr-defined]
+        app.amqp._producer_pool = None  # type: ignore[attr-defined]
 
     use(UNREACHABLE_BROKER)
     yield lambda: use(real)

@@ -129,10 +129,10 @@ def test_terminated_database_connections_fail_fast_and_the_next_requests_succeed
             if len(codes[i]) > 300:
                 break
 
-    def load_and_terminate(i: int) -> None:
+    def load_and_terminate(i: int) -> int | None:
         if i < len(users):
             browse(i)
-            return
+            return None
         time.sleep(1)
         terminated = terminate_other_backends(keep=test_connection)  # all web connections
         time.sleep(1)

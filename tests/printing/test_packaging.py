@@ -23,21 +23,15 @@ from figures.backends.base import Prompt, RenderInput
 from figures.backends.stylize import StylizeBackend
 from figures.models import BoxTheme, DesignStatus
 from printing.conf import printing_settings
-from printing.packaging import (
-    BLACK,
-    PALETTES,
-    PT_PER_MM,
-    BoxLayout,
-    Picture,
-    QRMatrix,
-    Rect,
-    TextRun,
-    art_cutout,
-    draw_pdf,
-    face_for,
-    packaging_layout,
-    render_png,
-)
+from printing.packaging.cutout import art_cutout
+from printing.packaging.elements import BoxLayout, Picture, QRMatrix, Rect, TextRun
+from printing.packaging.layout import packaging_layout
+from printing.packaging.render_pdf import draw_pdf
+from printing.packaging.render_png import render_png
+from printing.press.colour import BLACK
+from printing.press.fonts import face_for
+from printing.press.palettes import PALETTES
+from printing.press.units import MM
 from tests import factories
 
 POPPLER = all(shutil.which(tool) for tool in ("pdftoppm", "pdftotext", "pdffonts"))
@@ -123,7 +117,7 @@ def pdf_bytes(layout: BoxLayout) -> bytes:
     # The caller owns the page; its initial font is ours, so nothing but ours is referenced.
     canvas = Canvas(
         buffer,
-        pagesize=(layout.width_mm * PT_PER_MM, layout.height_mm * PT_PER_MM),
+        pagesize=(layout.width_mm * MM, layout.height_mm * MM),
         initialFontName=bold.pdf_name,
     )
     draw_pdf(canvas, layout, x_pt=0, y_pt=0)

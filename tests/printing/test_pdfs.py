@@ -13,8 +13,9 @@ import pytest
 from PIL import Image, ImageCms, ImageDraw
 
 from printing.conf import printing_settings
-from printing.preflight import pdf_inspect
-from printing.products import ProductSpec, box_net_for, build
+from printing.pdf_inspect import pdf_inspect
+from printing.products import ProductSpec, build
+from printing.products.box_net import box_net_for
 
 MM = 72 / 25.4
 

@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 from django.db import OperationalError
 from PIL import Image
 
+from core.dispatch import PUBLISH_RETRY_POLICY
 from figures.models import FigureDesign, Render
 from printing import services, tasks
 from printing.models import PrintItem, PrintItemStatus
@@ -316,4 +317,6 @@ def test_the_task_is_named_and_acks_late():
     assert task.acks_late and task.ignore_result
     with mock.patch.object(task, "apply_async") as apply_async:
         tasks.enqueue_render(item_id=7)
-    apply_async.assert_called_once_with(args=(7,), queue="default")
+    apply_async.assert_called_once_with(
+        args=(7,), queue="default", retry_policy=PUBLISH_RETRY_POLICY
+    )

@@ -1,6 +1,6 @@
 import io
 import zipfile
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -17,9 +17,12 @@ from privacy.models import (
     ErasureReceipt,
     Purpose,
 )
-from privacy.selectors import consent_is_active
+from privacy.registry import retention_rules
+from privacy.selectors import consent_is_active, stored_data_of
+from shop.models import Order, OrderStatus
 from tests import factories
 from tests.factories import shop as shop_factories
+from tests.factories.shop import order_bare
 
 pytestmark = pytest.mark.django_db
 
@@ -45,12 +48,12 @@ def test_centre_lists_photos_designs_renders_orders_and_consents_with_retention(
     assert reverse("figures:photo_image", args=[design.photo_id]) in html
     assert reverse("figures:photo_image", args=[draft.photo_id]) in html
     assert reverse("figures:render_image", args=[design.approved_render_id]) in html
-    # photo of the approved design: 30 days after approval; the draft's: after approval
+    # photo of the approved design: 30 days after approval; the draft's: after its upload
     assert "Deleted on " + _date(design.approved_at + timedelta(days=30)) in html
-    assert "Deleted 30 days after you approve your figure" in html
+    assert "Deleted on " + _date(draft.photo.created_at + timedelta(days=30)) in html
     assert "Approved: kept while your account exists" in html
     assert order.number in html
-    invoice_until = order.created_at.replace(year=order.created_at.year + 8, month=12, day=31)
+    invoice_until = date(timezone.localtime(order.created_at).year + 8, 12, 31)
     assert f"invoice kept 8 years by law, until {_date(invoice_until)}" in html
     assert "Draft" in html and design.name in html
     assert html.count('data-testid="consent-record"') == 2
@@ -233,3 +236,72 @@ def test_erasure_completes_through_the_registry(user_client, django_capture_on_c
     assert not get_user_model().objects.filter(pk=user.pk).exists()
     assert not Photo.objects.filter(pk=photo.pk).exists()
     assert timezone.now()
+
+
+def _rule_result(name: str, *, now) -> list[str]:
+    from privacy.retention import retention_run
+
+    return next(r.items for r in retention_run(dry_run=True, now=now) if r.rule == name)
+
+
+def test_invoice_years_shown_come_from_the_setting_and_match_the_retention_rule(
+    user_client, settings
+):
+    # given the invoice retention set to 10 years, and an order
+    settings.MINIME_INVOICE_RETENTION_YEARS = 10
+    order = order_bare(owner=user_client.user)
+    # (kept until the end of the calendar year, 10 years on: HGB § 257(5))
+    until = date(timezone.localtime(order.created_at).year + 10, 12, 31)
+
+    # when the customer opens the centre, it shows the date 10 years on
+    html = user_client.get(reverse("privacy:centre")).content.decode()
+    assert f"invoice kept 10 years by law, until {_date(until)}" in html
+    assert "8 years" not in html
+    # and the erasure receipt says 10 years too
+    session = user_client.session
+    session["privacy_erasure_receipt"] = ErasureReceipt.objects.create(subject_hash="x").pk
+    session.save()
+    receipt_page = user_client.get(reverse("privacy:erasure_receipt")).content.decode()
+    assert "Invoices are kept for 10 years" in receipt_page
+
+    # then once anonymised, the retention rule keeps it through that day and deletes it after
+    Order.objects.filter(pk=order.pk).update(owner=None, email="", anonymised_at=timezone.now())
+    last_day = timezone.make_aware(datetime.combine(until, time(23, 59)))
+    assert _rule_result("anonymised_invoices", now=last_day) == []
+    next_day = last_day + timedelta(minutes=2)
+    assert _rule_result("anonymised_invoices", now=next_day) == [f"Order {order.pk}"]
+
+
+def test_photo_date_shown_for_an_unapproved_design_is_when_retention_deletes_it(
+    user_client, settings
+):
+    # given a 12-day photo retention and a design never approved
+    settings.MINIME_PHOTO_RETENTION_DAYS = 12
+    draft = factories.design_for(user_client.user, name="Draft")
+    due = draft.photo.created_at + timedelta(days=12)
+
+    # when the customer opens the centre
+    html = user_client.get(reverse("privacy:centre")).content.decode()
+    item = next(i for i in stored_data_of(user=user_client.user).by_kind["photo"])
+
+    # then it shows the day the photo rule deletes it, worded by that same rule
+    assert "Deleted on " + _date(due) in html
+    assert item.rule in retention_rules() and item.rule.name == "photos"
+    assert item.delete_on == timezone.localdate(due)
+    minute = timedelta(minutes=1)
+    assert _rule_result("photos", now=due - minute) == []
+    assert _rule_result("photos", now=due + minute) == [f"Photo {draft.photo_id}"]
+
+
+def test_photo_of_a_design_in_an_order_in_production_waits_for_the_shipment(user_client, settings):
+    settings.MINIME_PHOTO_RETENTION_DAYS = 30
+    user = user_client.user
+    design = shop_factories.approved_design_for(user)
+    order = shop_factories.order_for(user, design=design, sku="MM-PRT-A4")
+    Order.objects.filter(pk=order.pk).update(status=OrderStatus.PAID)  # paid, not shipped
+
+    html = user_client.get(reverse("privacy:centre")).content.decode()
+
+    assert "Deleted 30 days after your order with this figure has shipped." in html
+    far = timezone.now() + timedelta(days=400)
+    assert _rule_result("photos", now=far) == []

@@ -48,7 +48,8 @@ def stripe_confirm_with_test_card(payment_intent_id: str) -> dict[str, Any]:
 def order_paid_through_stripe(order: Order) -> Order:
     """Start the payment, pay it with the test card at localstripe, then let the shop learn
     it from Stripe (payments_reconcile asks localstripe, as for a lost webhook)."""
-    from shop.services.payments import payment_start, payments_reconcile
+    from shop.services.payments.intents import payment_start
+    from shop.services.payments.reconciliation import payments_reconcile
 
     start = payment_start(order=order)
     intent = stripe_confirm_with_test_card(start.payment_intent_id)

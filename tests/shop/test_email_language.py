@@ -10,13 +10,16 @@ from tests.factories.shop import approved_design_for, order_for, variant
 pytestmark = pytest.mark.django_db
 
 
-def test_emails_use_the_language_the_customer_ordered_in(settings):
+def test_emails_use_the_language_the_customer_ordered_in(
+    settings, django_capture_on_commit_callbacks
+):
     user = factories.user_create()
     with translation.override("de"):
         german = order_for(user)
     english = order_for(factories.user_create())
 
-    with translation.override("en"):  # workers run without the customer's request
+    # Queued from a webhook or worker, without the customer's request; sent on commit.
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
         email_order_confirmation(order_id=german.pk)
         email_order_confirmation(order_id=english.pk)
 

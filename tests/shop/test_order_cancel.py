@@ -5,7 +5,8 @@ import pytest
 
 from shop.exceptions import IllegalOrderTransition, PaymentError
 from shop.models import OrderStatus, Payment
-from shop.services.payments import order_cancel_unpaid, payment_start, stripe_client
+from shop.services.payments.client import stripe_client
+from shop.services.payments.intents import order_cancel_unpaid, payment_start
 from tests import factories
 from tests.factories.shop import order_for
 from tests.shop.test_payments import _webhook_off, pay_with_card

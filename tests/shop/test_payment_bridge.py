@@ -15,13 +15,9 @@ from shop.conf import shop_settings
 from shop.exceptions import PaymentError
 from shop.models import Order, OrderStatus, Payment, WebhookEvent
 from shop.services.orders import order_transition
-from shop.services.payments import (
-    PaymentConfirmResult,
-    PaymentStart,
-    payment_confirm_with_token,
-    payment_start,
-    stripe_client,
-)
+from shop.services.payments.bridge import PaymentConfirmResult, payment_confirm_with_token
+from shop.services.payments.client import stripe_client
+from shop.services.payments.intents import PaymentStart, payment_start
 from tests import factories
 from tests.conftest import LOCALSTRIPE_WEBHOOK_SECRET
 from tests.factories.shop import order_for
@@ -331,7 +327,7 @@ def test_pay_page_offers_the_bridge_only_with_localstripe(user_client, stripe_se
     fake = PaymentStart(
         "pi_real", "pi_real_secret_x", "pk_test_minime", "https://js.stripe.com/v3/"
     )
-    with mock.patch("shop.services.payments.payment_start", return_value=fake):
+    with mock.patch("shop.services.payments.intents.payment_start", return_value=fake):
         with_stripe = user_client.get(url)
 
     config = with_localstripe.context["stripe_config"]

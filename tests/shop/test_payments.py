@@ -15,13 +15,11 @@ from django.utils import timezone
 
 from shop.exceptions import PaymentError
 from shop.models import Order, OrderStatus, Payment, Refund, WebhookEvent
-from shop.services.payments import (
-    order_refund,
-    payment_start,
-    payments_reconcile,
-    refund_key_next,
-    stripe_client,
-)
+from shop.services.payments.client import stripe_client
+from shop.services.payments.intents import payment_start
+from shop.services.payments.reconciliation import payments_reconcile
+from shop.services.payments.refunds import order_refund, refund_key_next
+from shop.signals import order_refunded
 from tests import factories
 from tests.conftest import LOCALSTRIPE_WEBHOOK_SECRET
 from tests.factories.shop import order_for, payment_for
@@ -275,6 +273,38 @@ def test_full_refund(user, staff, stripe_settings, no_webhook, django_capture_on
     assert (change.from_status, change.to_status, change.actor) == ("paid", "refunded", staff)
     assert len(mail.outbox) == 1
     assert "refund" in mail.outbox[0].subject.lower()
+
+
+@pytest.fixture
+def refunds_heard():
+    """What shop.signals.order_refunded announced, and what its receiver saw of the order."""
+    heard = []
+
+    def receiver(sender, *, order, amount, full, **kwargs):
+        seen = Order.objects.get(pk=order.pk)
+        heard.append((order.pk, amount, full, seen.status, seen.refunded_amount))
+
+    order_refunded.connect(receiver)
+    yield heard
+    order_refunded.disconnect(receiver)
+
+
+@pytest.mark.django_db
+def test_staff_refunds_announce_order_refunded_with_the_new_state(
+    user, staff, stripe_settings, no_webhook, refunds_heard, django_capture_on_commit_callbacks
+):
+    order = paid_order(user)
+
+    with django_capture_on_commit_callbacks() as after_commit:
+        order_refund(order=order, amount=Decimal("2.00"), actor=staff)
+        announced_before_commit = len(refunds_heard)
+    order_refund(order=order, amount=None, actor=staff)
+
+    assert announced_before_commit == 1 and after_commit  # the refund email waits for commit
+    assert refunds_heard == [
+        (order.pk, Decimal("2.00"), False, "partially_refunded", Decimal("2.00")),
+        (order.pk, Decimal("4.00"), True, "refunded", Decimal("6.00")),
+    ]
 
 
 @pytest.mark.django_db

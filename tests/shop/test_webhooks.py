@@ -1,25 +1,20 @@
 """Stripe webhooks: only genuine, fresh, signed events change anything, each at most once,
 in any order. These tests sign their own payloads the way Stripe does."""
 
-import hashlib
-import hmac
 import json
 import time
 from decimal import Decimal
-from itertools import count
 
 import pytest
 from django.core import mail
 from django.urls import reverse
 
 from shop.models import Order, OrderStatus, Refund, WebhookEvent
+from shop.signals import order_refunded
 from tests.factories.shop import order_for, payment_for
+from tests.shop.stripe_events import SECRET, URL, deliver, event, intent, post, sign
 
 pytestmark = pytest.mark.django_db
-
-SECRET = "whsec_test_webhooks"
-URL = "/stripe/webhook/"
-_ids = count(1)
 
 
 @pytest.fixture(autouse=True)
@@ -37,50 +32,6 @@ def order(user):
 @pytest.fixture
 def payment(order):
     return payment_for(order)
-
-
-def sign(payload: bytes, *, secret: str = SECRET, timestamp: int | None = None) -> str:
-    timestamp = int(time.time()) if timestamp is None else timestamp
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256)
-    return f"t={timestamp},v1={digest.hexdigest()}"
-
-
-def event(event_type: str, obj: dict, *, event_id: str | None = None) -> bytes:
-    body = {
-        "id": event_id or f"evt_test_{next(_ids)}",
-        "object": "event",
-        "type": event_type,
-        "created": int(time.time()),
-        "livemode": False,
-        "data": {"object": obj},
-    }
-    return json.dumps(body).encode()
-
-
-def intent(payment, **changes) -> dict:
-    order = payment.order
-    obj = {
-        "id": payment.stripe_payment_intent_id,
-        "object": "payment_intent",
-        "amount": order.total_minor_units,
-        "currency": order.currency.lower(),
-        "status": "succeeded",
-        "metadata": {"order_id": str(order.pk), "order_number": order.number},
-        "last_payment_error": None,
-    }
-    obj.update(changes)
-    return obj
-
-
-def post(client, payload: bytes, signature: str | None = None):
-    headers = {} if signature is None else {"Stripe-Signature": signature}
-    return client.post(URL, data=payload, content_type="application/json", headers=headers)
-
-
-def deliver(client, payload: bytes, capture):
-    """Stripe's delivery: signed now; on-commit work (emails) runs as after a real commit."""
-    with capture(execute=True):
-        return post(client, payload, sign(payload))
 
 
 def test_url_has_no_language_prefix_and_refuses_get(client):
@@ -392,6 +343,44 @@ def test_refund_made_in_the_stripe_dashboard_is_recorded(
     )
     assert len(mail.outbox) == 1
     assert "refund" in mail.outbox[0].subject.lower()
+
+
+def test_refund_webhook_announces_order_refunded_inside_its_transaction(
+    client, payment, django_capture_on_commit_callbacks
+):
+    order = _paid(client, payment, django_capture_on_commit_callbacks)
+    heard = []
+
+    def receiver(sender, *, order, amount, full, **kwargs):
+        heard.append((order.pk, amount, full, Order.objects.get(pk=order.pk).status))
+        if len(heard) == 1:
+            raise RuntimeError("printing could not record it")
+
+    refund = {
+        "id": "re_dashboard_2",
+        "object": "refund",
+        "amount": 600,
+        "currency": "eur",
+        "status": "succeeded",
+        "payment_intent": payment.stripe_payment_intent_id,
+        "metadata": {},
+    }
+    payload = event("refund.created", refund)
+    order_refunded.connect(receiver)
+    try:
+        # A failing receiver undoes the refund with it (500: Stripe delivers it again) ...
+        failed = deliver(client, payload, django_capture_on_commit_callbacks)
+        assert not Refund.objects.exists()
+        # ... and the redelivery records it and announces it once more.
+        done = deliver(client, payload, django_capture_on_commit_callbacks)
+    finally:
+        order_refunded.disconnect(receiver)
+
+    assert (failed.status_code, done.status_code) == (500, 200)
+    assert heard == [(order.pk, Decimal("6.00"), True, "refunded")] * 2
+    order.refresh_from_db()
+    assert (order.status, order.refunded_amount) == ("refunded", Decimal("6.00"))
+    assert Refund.objects.get().stripe_refund_id == "re_dashboard_2"
 
 
 def test_refund_that_fails_at_stripe_flags_the_order(
