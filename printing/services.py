@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from core.dispatch import dispatch_on_commit, release, sweep
+from core.states import transition_locked
 from core.typing import Account
 from printing.conf import printing_settings
 from printing.exceptions import IllegalPrintItemTransition
@@ -54,27 +55,20 @@ def print_item_transition(
     """The one way a print item changes state: legal moves only (PRINT_ITEM_TRANSITIONS),
     each one recorded. Locks the row; `fields` are saved with the move (e.g. file, preflight,
     hold_reason). Raises IllegalPrintItemTransition and changes nothing for a refused move."""
-    with transaction.atomic():
-        locked = PrintItem.objects.select_for_update().get(pk=item.pk)
-        if to not in PRINT_ITEM_TRANSITIONS[locked.status]:
-            raise IllegalPrintItemTransition(
-                _("Print item %(id)s is %(status)s and cannot become %(to)s.")
-                % {
-                    "id": locked.pk,
-                    "status": locked.get_status_display(),
-                    "to": PrintItemStatus(to).label,
-                }
-            )
-        previous = locked.status
-        locked.status = to
-        for name, value in fields.items():
-            setattr(locked, name, value)
-        locked.save()
-        PrintItemStatusChange.objects.create(
-            print_item=locked, from_status=previous, to_status=to, actor=actor, reason=_clip(reason)
-        )
+    transition_locked(
+        row=item, to=to, table=PRINT_ITEM_TRANSITIONS, history=PrintItemStatusChange,
+        owner_field="print_item", refuse=_refuse, actor=actor, reason=_clip(reason),
+        fields=fields,
+    )  # fmt: skip
     item.refresh_from_db()
     return item
+
+
+def _refuse(item: PrintItem, to: str) -> IllegalPrintItemTransition:
+    return IllegalPrintItemTransition(
+        _("Print item %(id)s is %(status)s and cannot become %(to)s.")
+        % {"id": item.pk, "status": item.get_status_display(), "to": PrintItemStatus(to).label}
+    )
 
 
 def print_items_register(*, order_id: int) -> list[PrintItem]:

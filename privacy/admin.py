@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ReadOnlyAdmin
 from privacy.models import (
     ConsentRecord,
     DataExport,
@@ -26,19 +27,6 @@ from privacy.requests import (
     dsr_run_export,
 )
 from privacy.selectors import data_subject_requests_overdue
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records of what happened: staff read them, nobody edits them by hand."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(PolicyDocument)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_countries.filters import CountryFilter
 
+from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from core.typing import Account
 from shop.admin_filters import DisputeFilter
 from shop.admin_refunds import refund_action, refund_remaining
@@ -38,21 +39,6 @@ from shop.models import (
 from shop.services.emails import email_send_again
 from shop.services.orders import order_attention_clear
 from shop.services.pricing import variant_price
-
-
-class ReadOnlyInline(admin.TabularInline):
-    """History and money rows: shown, never added, edited or deleted here."""
-
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 # --- Catalog ------------------------------------------------------------------------------------
 
@@ -321,7 +307,7 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboundEmail)
-class OutboundEmailAdmin(admin.ModelAdmin):
+class OutboundEmailAdmin(ReadOnlyAdmin):
     """Every customer email with its delivery state; failed ones can be sent again."""
 
     list_display = ["created_at", "kind", "order", "status", "attempts", "sent_at", "last_error"]
@@ -333,12 +319,6 @@ class OutboundEmailAdmin(admin.ModelAdmin):
         "last_error", "created_at", "sent_at", "body_text",
     )  # fmt: skip
     actions = ["send_again"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.action(description=_("Send again"), permissions=["view"])
     def send_again(self, request: HttpRequest, queryset: QuerySet[OutboundEmail]) -> None:
@@ -355,7 +335,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(admin.ModelAdmin):
+class WebhookEventAdmin(ReadOnlyAdmin):
     list_display = ["stripe_event_id", "type", "result", "order", "received_at", "processed_at"]
     list_filter = ["type", "result"]
     search_fields = ["=stripe_event_id"]
@@ -364,15 +344,6 @@ class WebhookEventAdmin(admin.ModelAdmin):
         "stripe_event_id", "type", "result", "error", "order", "received_at", "processed_at",
         "payload_pretty",
     )  # fmt: skip
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("payload"))
     def payload_pretty(self, obj: WebhookEvent) -> str:

@@ -10,12 +10,12 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from core.files import private_file_response
-from printing.admin.common import ReadOnlyAdmin
+from printing.admin.common import FileAdmin
 from printing.models import PrintBatch
 
 
 @admin.register(PrintBatch)
-class PrintBatchAdmin(ReadOnlyAdmin):
+class PrintBatchAdmin(FileAdmin):
     list_display = [
         "id",
         "created_at",

@@ -6,7 +6,6 @@ import json
 import re
 from typing import Any, cast
 
-from django.contrib import admin
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
@@ -17,6 +16,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ReadOnlyAdmin
 from core.typing import Account
 from printing.models import PrintItem, PrintItemStatus, ProductionOrder
 from shop.models import OrderLine
@@ -45,17 +45,8 @@ def object_pk(value: str) -> int:
     return int(value)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows made by services only: listed and shown, never added, edited or deleted."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+class FileAdmin(ReadOnlyAdmin):
+    """Read-only rows with one private file each."""
 
     # A private file per row, served only to staff with view permission: `<object_id>/file/`.
 

@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ReadOnlyInline
 from printing.admin.common import (
     artwork_html,
     can_view_production,
@@ -21,22 +22,9 @@ from printing.admin.common import (
 from shop.models import OrderLine, OrderStatus, OrderStatusChange, Refund, WebhookEvent
 
 
-class ProductionInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
+class ProductionInline(ReadOnlyInline):
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return can_view_production(request)
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class LineInline(ProductionInline):

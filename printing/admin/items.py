@@ -8,10 +8,11 @@ from django.http.response import HttpResponseBase
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ReadOnlyInline
 from core.files import private_file_response
 from printing.admin.actions import rerender_print_items
 from printing.admin.common import (
-    ReadOnlyAdmin,
+    FileAdmin,
     has_perm,
     hold_reason_html,
     preflight_html,
@@ -21,22 +22,14 @@ from printing.bundles import print_file_content_type, print_file_name
 from printing.models import PrintItem, PrintItemStatusChange
 
 
-class PrintItemHistoryInline(admin.TabularInline):
+class PrintItemHistoryInline(ReadOnlyInline):
     model = PrintItemStatusChange
     verbose_name_plural = _("status history")
-    extra = 0
-    can_delete = False
     fields = readonly_fields = ("created_at", "from_status", "to_status", "actor", "reason")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(PrintItem)
-class PrintItemAdmin(ReadOnlyAdmin):
+class PrintItemAdmin(FileAdmin):
     list_display = [
         "id", "order", "line", "status_display", "hold", "attempts", "rendered_at", "download",
     ]  # fmt: skip

@@ -88,14 +88,15 @@ def _backoff(attempts: int) -> timedelta:
     return min(timedelta(minutes=2 ** max(0, attempts - 1)), MAX_BACKOFF)
 
 
-def email_deliver(*, email_id: int) -> bool:
-    """Try to send one queued email now (due or not: the commit hook and staff's "send
-    again" call it). Claims the row first, so two senders never send it twice at once.
-    SMTP errors are recorded, never raised: True when it was sent."""
-    now = timezone.now()
+def email_deliver(*, email_id: int, now: Any = None) -> bool:
+    """Try to send one queued email that is due (the commit hook, the beat task and staff's
+    "send again" call it). Claims the row first by moving its next attempt past the send, so
+    two senders never send it twice at once. SMTP errors are recorded, never raised: True
+    when it was sent."""
+    now = now or timezone.now()
     claim_until = now + timedelta(seconds=max(60, int(settings.EMAIL_TIMEOUT or 60) * 2))
     claimed = OutboundEmail.objects.filter(
-        pk=email_id, status=OutboundEmail.Status.PENDING, next_attempt_at__lte=claim_until
+        pk=email_id, status=OutboundEmail.Status.PENDING, next_attempt_at__lte=now
     ).update(next_attempt_at=claim_until)
     if not claimed:
         return False
@@ -112,7 +113,7 @@ def email_deliver(*, email_id: int) -> bool:
         OutboundEmail.objects.filter(pk=email.pk).update(
             attempts=attempts,
             last_error=f"{type(exc).__name__}: {exc}"[:300],
-            next_attempt_at=timezone.now() + _backoff(attempts),
+            next_attempt_at=now + _backoff(attempts),
             status=OutboundEmail.Status.FAILED if gave_up else OutboundEmail.Status.PENDING,
         )
         return False
@@ -131,7 +132,7 @@ def emails_deliver_due(*, now: Any = None, limit: int = 200) -> int:
     )
     sent = 0
     for email_id in due.order_by("next_attempt_at").values_list("pk", flat=True)[:limit]:
-        if email_deliver(email_id=email_id):
+        if email_deliver(email_id=email_id, now=now):
             sent += 1
         elif OutboundEmail.objects.filter(pk=email_id, attempts__gt=0).exists():
             break  # the server refused this one: do not hammer it with the rest

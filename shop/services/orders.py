@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.states import transition_locked
 from core.typing import Account
 from figures.models import DesignStatus
 from shop.conf import shop_settings
@@ -117,30 +118,27 @@ def order_place(
     return order
 
 
+def _refuse(order: Order, to: str) -> IllegalOrderTransition:
+    return IllegalOrderTransition(
+        _("Order %(number)s is %(status)s and cannot become %(to)s.")
+        % {
+            "number": order.number,
+            "status": order.get_status_display(),
+            "to": OrderStatus(to).label,
+        }
+    )
+
+
 def order_transition(
     *, order: Order, to: str, actor: Account | None = None, reason: str = "", **fields: Any
 ) -> Order:
     """The one way an order changes state: legal moves only, each one recorded. Locks the
     row; `fields` are saved with the move (e.g. paid_at, tracking_number)."""
     with transaction.atomic():
-        locked = Order.objects.select_for_update().get(pk=order.pk)
-        if to not in ORDER_TRANSITIONS[locked.status]:
-            raise IllegalOrderTransition(
-                _("Order %(number)s is %(status)s and cannot become %(to)s.")
-                % {
-                    "number": locked.number,
-                    "status": locked.get_status_display(),
-                    "to": OrderStatus(to).label,
-                }
-            )
-        previous = locked.status
-        locked.status = to
-        for name, value in fields.items():
-            setattr(locked, name, value)
-        locked.save()
-        OrderStatusChange.objects.create(
-            order=locked, from_status=previous, to_status=to, actor=actor, reason=reason[:300]
-        )
+        locked, previous = transition_locked(
+            row=order, to=to, table=ORDER_TRANSITIONS, history=OrderStatusChange,
+            owner_field="order", refuse=_refuse, actor=actor, reason=reason, fields=fields,
+        )  # fmt: skip
         # Inside the transaction: what receivers write commits or rolls back with the move.
         order_status_changed.send(
             sender=Order,

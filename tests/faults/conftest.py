@@ -71,11 +71,42 @@ def fault_settings(settings) -> dict[str, Any]:
     return FAULT_SETTINGS
 
 
+def use_broker(url: str) -> None:
+    """Point this process's Celery app at `url`, forgetting pooled connections and producers
+    made for the previous one (fresh ones are made on the next publish)."""
+    from kombu import pools
+
+    from config.celery import app
+
+    app.conf.broker_url = url
+    app.conf.broker_write_url = url
+    pools.reset()
+    app._pool = None  # type: ignore[attr-defined]
+    app.amqp._producer_pool = None  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def fault_broker(tmp_path) -> Iterator[str]:
+    """A broker of the same kind as the session's, but empty and of this test only, so that
+    the session's own worker (tests/conftest.py) never takes the fault tests' work."""
+    from config.celery import app
+
+    real = str(app.conf.broker_url)
+    if real.startswith("redis://"):
+        url = real.rsplit("/", 1)[0] + "/15"
+    else:
+        url = f"sqla+sqlite:///{tmp_path / 'faults-broker.sqlite3'}"
+    use_broker(url)
+    yield url
+    use_broker(real)
+
+
 @pytest.fixture
 def start_worker(
-    django_subprocess_env, tmp_path, fault_settings
+    django_subprocess_env, tmp_path, fault_settings, fault_broker
 ) -> Iterator[Callable[..., Worker]]:
-    """start_worker(**settings) starts a fresh worker with FAULT_SETTINGS plus these."""
+    """start_worker(**settings) starts a fresh worker with FAULT_SETTINGS plus these, on the
+    test's own broker."""
     from config.celery import app
 
     workers: list[Worker] = []
@@ -86,6 +117,7 @@ def start_worker(
                 for queue in ("default", "gpu"):
                     connection.default_channel.queue_purge(queue)  # type: ignore[attr-defined]
         env = dict(django_subprocess_env)
+        env["CELERY_BROKER_URL"] = fault_broker
         env["MINIME_TEST_SETTINGS"] = json.dumps({**fault_settings, **overrides})
         env["MINIME_TEST_STEP_PAUSE"] = str(step_pause)
         env["MINIME_SWEEP_SECONDS"] = "1"
@@ -99,27 +131,12 @@ def start_worker(
 
 
 @pytest.fixture
-def broker_down() -> Iterator[Callable[[], None]]:
-    """Point this process's Celery app at a port where nothing listens; calling the yielded
-    function brings the real broker back (as does the end of the test)."""
-    from config.celery import app
-
-    real = app.conf.broker_url
-
-    def use(url: str) -> None:
-        from kombu import pools
-
-        app.conf.broker_url = url
-        app.conf.broker_write_url = url
-        # Forget pooled connections and producers made for the other URL (fresh ones are
-        # made on the next publish).
-        pools.reset()
-        app._pool = None  # type: ignore[attr-defined]
-        app.amqp._producer_pool = None  # type: ignore[attr-defined]
-
-    use(UNREACHABLE_BROKER)
-    yield lambda: use(real)
-    use(real)
+def broker_down(fault_broker) -> Iterator[Callable[[], None]]:
+    """This process's Celery app points at a port where nothing listens; calling the yielded
+    function brings the (test's) broker back, as does the end of the test."""
+    use_broker(UNREACHABLE_BROKER)
+    yield lambda: use_broker(fault_broker)
+    use_broker(fault_broker)
 
 
 def wait_for(check: Callable[[], Any], *, timeout: float = 60, what: str = "") -> Any:

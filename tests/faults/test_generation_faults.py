@@ -64,6 +64,8 @@ def test_a_worker_killed_mid_generation_is_replaced_and_the_job_completes(start_
 
     # When the worker is SIGKILLed mid-render and a new one starts
     worker.kill()
+    job.refresh_from_db()
+    assert job.status == JobStatus.RUNNING and job.progress_step < job.progress_total
     started = time.monotonic()
     start_worker(MINIME_GENERATION_BACKEND=SLOW_BACKEND)
 

@@ -21,8 +21,10 @@ def finished(item: PrintItem) -> PrintItem | None:
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_worker_killed_mid_print_render_is_replaced_and_the_file_is_made(start_worker):
-    # Given a worker making a print file slowly (an A4 art print is upscaled)
-    worker = start_worker(step_pause=1.0, MINIME_UPSCALER=SLOW_UPSCALER)
+    # Given a worker making a print file slowly (the small render of an A4 art print is
+    # upscaled, never held, so the slow upscaler always runs)
+    slow = {"MINIME_UPSCALER": SLOW_UPSCALER, "MINIME_HOLD_BELOW_DPI": 1}
+    worker = start_worker(step_pause=1.0, **slow)
     order = paid_order(factories.user_create(), sku="MM-PRT-A4")
     item = PrintItem.objects.get(order_line__order=order)
 
@@ -31,6 +33,7 @@ def test_a_worker_killed_mid_print_render_is_replaced_and_the_file_is_made(start
         return item.taken_at is not None
 
     wait_for(rendering, what="the worker to take the print item")
+    assert item.status == PrintItemStatus.PENDING  # still rendering when it is killed
 
     # When it is SIGKILLed mid-render and a new worker (with its beat sweeper) starts
     worker.kill()
