@@ -8,7 +8,6 @@ from django.urls import reverse
 
 from figures import services
 from figures.models import GenerationJob, JobStatus
-from figures.selectors import generation_quota_remaining
 from tests import factories
 from tests.faults.conftest import wait_for
 
@@ -77,27 +76,6 @@ def test_a_worker_killed_mid_generation_is_replaced_and_the_job_completes(start_
     assert time.monotonic() - started < 40
     events = list(job.events.values_list("from_status", "to_status"))
     assert ("running", "queued") in events
-
-
-def test_a_job_whose_worker_dies_twice_fails_and_gives_the_quota_back(settings):
-    # Given a job whose worker died once already (it was sent again and started again)
-    settings.MINIME_DAILY_GENERATION_QUOTA = 1
-    settings.MINIME_GENERATION_HEARTBEAT_TIMEOUT = 3
-    user = factories.user_create()
-    job = services.generation_job_create(design=factories.design_for(user), actor=user)
-    assert generation_quota_remaining(owner=user) == 0
-    services.job_transition(job=job, to=JobStatus.RUNNING)
-    stale = job.created_at.replace(year=job.created_at.year - 1)
-    GenerationJob.objects.filter(pk=job.pk).update(attempts=2, heartbeat_at=stale)
-
-    # When the reaper finds it again
-    assert services.job_reap_stuck() == 1
-
-    # Then it fails with a clear message, and the customer can generate again today
-    job.refresh_from_db()
-    assert job.status == JobStatus.FAILED and job.error_message
-    assert not job.counts_against_quota
-    assert generation_quota_remaining(owner=user) == 1
 
 
 def services_fields(design) -> dict[str, object]:

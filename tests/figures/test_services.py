@@ -17,6 +17,7 @@ from figures.exceptions import (
 )
 from figures.intake import PhotoRejected
 from figures.models import JOB_TRANSITIONS, FigureEvent, GenerationJob, JobStatus, Render
+from figures.selectors import generation_quota_remaining
 from privacy.exceptions import ConsentRequired
 from privacy.models import ConsentMethod, Purpose
 from privacy.services import consent_record
@@ -309,3 +310,25 @@ class BrokenBackend:
 
     def render(self, request, *, on_progress):
         return 1 / 0
+
+
+def test_a_job_whose_worker_dies_twice_fails_and_gives_the_quota_back(settings):
+    # (No worker runs here: a live one would finish the job before the reaper sees it.)
+    # Given a job whose worker died once already (it was sent again and started again)
+    settings.MINIME_DAILY_GENERATION_QUOTA = 1
+    settings.MINIME_GENERATION_HEARTBEAT_TIMEOUT = 3
+    user = factories.user_create()
+    job = services.generation_job_create(design=factories.design_for(user), actor=user)
+    assert generation_quota_remaining(owner=user) == 0
+    services.job_transition(job=job, to=JobStatus.RUNNING)
+    stale = job.created_at.replace(year=job.created_at.year - 1)
+    GenerationJob.objects.filter(pk=job.pk).update(attempts=2, heartbeat_at=stale)
+
+    # When the reaper finds it again
+    assert services.job_reap_stuck() == 1
+
+    # Then it fails with a clear message, and the customer can generate again today
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and job.error_message
+    assert not job.counts_against_quota
+    assert generation_quota_remaining(owner=user) == 1
