@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import re
+import secrets
 import signal
 import socket
 import statistics
@@ -36,6 +37,9 @@ def free_port() -> int:
         return port
 
 
+BENCH_SECRET_KEY = secrets.token_urlsafe(50)
+
+
 def base_env(var_dir: Path, **extra: str) -> dict[str, str]:
     """The environment of every process started here: the isolated var dir, no inherited
     DATABASE_URL / CELERY_BROKER_URL unless given in extra."""
@@ -51,6 +55,9 @@ def base_env(var_dir: Path, **extra: str) -> dict[str, str]:
         PYTHONUNBUFFERED="1",
         LOG_LEVEL="WARNING",
     )
+    # The settings refuse to start without a key (DEBUG off); one per bench run signs nothing
+    # that outlives it.
+    env.setdefault("DJANGO_SECRET_KEY", BENCH_SECRET_KEY)
     env.update(extra)
     return env
 

@@ -156,6 +156,7 @@ def main() -> None:
     args = parser.parse_args()
 
     var_dir = Path(tempfile.mkdtemp(prefix="minime-bench-batch-"))
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-" + os.urandom(24).hex())
     os.environ.update(
         DJANGO_SETTINGS_MODULE="config.settings",
         MINIME_VAR_DIR=str(var_dir),

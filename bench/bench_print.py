@@ -127,6 +127,7 @@ def main() -> None:
     parser.add_argument("--render", help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-" + os.urandom(24).hex())
     sys.path.insert(0, str(ROOT))
     if args.child is not None:
         child(args.child, args.runs, args.render)

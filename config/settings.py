@@ -2,12 +2,16 @@
 
 Embedded defaults (no server needed): SQLite, a Celery broker on its own SQLite file, private
 files in var/private. Set DATABASE_URL / CELERY_BROKER_URL to use PostgreSQL and Redis.
+With DEBUG off they refuse to load without a secret key (DJANGO_SECRET_KEY, or the var/secret_key
+file that `make run` writes); DJANGO_HTTPS=1 turns on HSTS, the HTTPS redirect and secure cookies.
 """
 
 import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -26,9 +30,23 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-# The fallback key only suits a local demo; production sets DJANGO_SECRET_KEY.
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "insecure-demo-key-set-DJANGO_SECRET_KEY")
 DEBUG = env_bool("DJANGO_DEBUG", False)
+# The key signs sessions, password resets and download/export links: a public fallback would let
+# anyone forge them, so without DEBUG there is none. The embedded `make run` (scripts/run.sh via
+# scripts/secret-key.sh) writes a random key once into this file (mode 0600) and reuses it.
+SECRET_KEY_FILE = VAR_DIR / "secret_key"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "").strip() or (
+    SECRET_KEY_FILE.read_text().strip() if SECRET_KEY_FILE.is_file() else ""
+)
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set and DEBUG is off: refusing to start with a public key. "
+            "Set DJANGO_SECRET_KEY to a long random value (python -c 'import secrets; "
+            "print(secrets.token_urlsafe(50))'), or use `make run`, which keeps one in "
+            f"{SECRET_KEY_FILE}; DJANGO_DEBUG=1 allows a development-only key."
+        )
+    SECRET_KEY = "django-insecure-development-only-key-never-for-production"  # noqa: S105
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
@@ -52,12 +70,18 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
+    # A NUL byte in the URL, query or cookies: 400 before anything else looks at it.
+    "core.middleware.NullCharacterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Pages for a signed-in user: Cache-Control: private, no-store (unless the view set its own).
+    "core.middleware.PrivateCacheControlMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -113,6 +137,28 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Cache: rate limits (core.ratelimit, allauth) are counted once for all web workers --------
+# The database cache on embedded defaults (its table is made by `manage.py createcachetable`);
+# REDIS_URL (e.g. redis://127.0.0.1:6379/1) puts it in Redis instead.
+CACHES: dict[str, dict[str, object]]
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "minime_cache",
+            # Culling at the default 300 rows would drop live counters (junk keys could flush
+            # a lockout); expired rows are culled first.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -135,6 +181,18 @@ ACCOUNT_LOGOUT_ON_GET = False
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "figures:studio"
 ACCOUNT_LOGOUT_REDIRECT_URL = "shop:home"
+# Throttling (core.allauth_adapter), counted in CACHES: failed logins per client IP and per
+# IP + account (the adapter adds the IP to allauth's per-account "key"), so a stranger cannot
+# lock the owner out; sign-ups and password resets per IP, reset emails per address. Each
+# refusal is a 429 page saying when to retry. Behind a reverse proxy set
+# DJANGO_TRUSTED_PROXY_COUNT, or every client shares the proxy's address (and its limits).
+ACCOUNT_ADAPTER = "core.allauth_adapter.AccountAdapter"
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "10/m/ip,100/h/ip,5/5m/key,20/h/key",
+    "signup": "10/h/ip",
+    "reset_password": "5/h/ip,3/h/key",
+}
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 # A mail server that hangs must not hold a request: customer emails are retried from the
 # outbox (shop.services.emails), so give up quickly.
@@ -213,11 +271,39 @@ MINIME_STRIPE_API_BASE = os.environ.get("MINIME_STRIPE_API_BASE") or None
 MINIME_STRIPE_JS_URL = os.environ.get("MINIME_STRIPE_JS_URL") or "https://js.stripe.com/v3/"
 
 # --- Security -----------------------------------------------------------------------------------
+# DJANGO_HTTPS=1: the site is served over TLS, usually by a reverse proxy that sets
+# X-Forwarded-Proto (and drops a client's own): HSTS for a year, plain HTTP redirected, cookies
+# only over HTTPS. Then `manage.py check --deploy` reports nothing (tests/test_security_settings).
+served_over_https = env_bool("DJANGO_HTTPS", False)
+SECURE_SSL_REDIRECT = served_over_https
+SECURE_HSTS_SECONDS = 31_536_000 if served_over_https else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = served_over_https
+# Preloading asks browsers to hard-code HTTPS for the whole domain, which is slow to undo: an
+# operator opts in (DJANGO_HSTS_PRELOAD=1); until then its reminder (W021) is not a finding.
+SECURE_HSTS_PRELOAD = served_over_https and env_bool("DJANGO_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if served_over_https else None
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", False)
+# DJANGO_SECURE_COOKIES=1 alone: secure cookies without the rest (TLS handled elsewhere).
+SESSION_COOKIE_SECURE = served_over_https or env_bool("DJANGO_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# No inline scripts or styles anywhere (static files only; data through data-* attributes and
+# json_script). The pay page adds Stripe.js and its frames for itself (shop.csp.allow_stripe).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,

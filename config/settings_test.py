@@ -11,10 +11,14 @@ os.environ.setdefault(
     str(Path(__file__).resolve().parent.parent / "var" / "test" / f"session-{os.getpid()}"),
 )
 
+# A fixed test-only key (the demo settings refuse to load without one when DEBUG is off); child
+# processes of the test session inherit it.
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-key-" + "x" * 50)
+
 from config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
-ACCOUNT_RATE_LIMITS = False
+ACCOUNT_RATE_LIMITS = False  # type: ignore[assignment]  # allauth: False turns them all off
 
 # Fault tests start real workers with their own settings (short heartbeats, a slow backend):
 # a JSON object of setting names and values, read by every process of the test session.

@@ -18,3 +18,5 @@ urlpatterns += i18n_patterns(
     path("", include("shop.urls")),
     prefix_default_language=False,
 )
+# allauth answers its rate limits with this view: a 429 page saying when to retry.
+handler429 = "core.allauth_adapter.handler429"

@@ -71,6 +71,12 @@ class FiguresSettings(AppSettings):
         return str(self._get("GPU_QUEUE", "gpu"))
 
     @property
+    def UPLOADS_PER_HOUR(self) -> int:
+        """Photo uploads per account in any hour (0: no limit); counted in the shared cache
+        before the photo is stored, so a refused upload stores nothing."""
+        return int(self._get("UPLOADS_PER_HOUR", 20))
+
+    @property
     def MAX_UPLOAD_BYTES(self) -> int:
         return int(self._get("MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
 

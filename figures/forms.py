@@ -4,56 +4,57 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.text import SingleLineTextField
 from core.typing import Account
 from figures.models import BoxTheme, Photo, Style
+from figures.printable import unprintable_message
 
 MAX_ACCESSORIES = 4
-
-
-def _no_control_characters(value: str) -> None:
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") for ch in value):
-        raise forms.ValidationError(_("Please use only letters, digits and punctuation."))
+ACCESSORY_FIELDS = tuple(f"accessory_{i}" for i in range(1, MAX_ACCESSORIES + 1))
+PRINTED_FIELDS = ("name", "tagline", *ACCESSORY_FIELDS)
 
 
 class DesignFieldsForm(forms.Form):
-    """The figure's fields: used for a new design and for tweaks before regenerating."""
+    """The figure's fields: used for a new design and for tweaks before regenerating.
 
-    name = forms.CharField(
+    Every text is one line (core.text) that the print shop can set (figures.printable): all
+    of it is checked in is_valid(), before the view stores anything."""
+
+    name = SingleLineTextField(
         label=_("Figure name"),
         max_length=24,
         help_text=_("Up to 24 characters, printed on the box exactly as you type it."),
     )
-    tagline = forms.CharField(label=_("Tagline or job title"), max_length=60, required=False)
-    accessory_1 = forms.CharField(label=_("Accessory 1"), max_length=40, required=False)
-    accessory_2 = forms.CharField(label=_("Accessory 2"), max_length=40, required=False)
-    accessory_3 = forms.CharField(label=_("Accessory 3"), max_length=40, required=False)
-    accessory_4 = forms.CharField(label=_("Accessory 4"), max_length=40, required=False)
+    tagline = SingleLineTextField(label=_("Tagline or job title"), max_length=60, required=False)
+    accessory_1 = SingleLineTextField(label=_("Accessory 1"), max_length=40, required=False)
+    accessory_2 = SingleLineTextField(label=_("Accessory 2"), max_length=40, required=False)
+    accessory_3 = SingleLineTextField(label=_("Accessory 3"), max_length=40, required=False)
+    accessory_4 = SingleLineTextField(label=_("Accessory 4"), max_length=40, required=False)
     style = forms.ChoiceField(label=_("Style"), choices=Style.choices, widget=forms.RadioSelect)
     box_theme = forms.ChoiceField(label=_("Box colour theme"), choices=BoxTheme.choices)
 
     def clean_name(self) -> str:
         name: str = self.cleaned_data["name"]
-        _no_control_characters(name)
         if not any(unicodedata.category(ch)[0] in ("L", "N") for ch in name):
             raise forms.ValidationError(_("The name needs at least one letter or digit."))
         return name
 
-    def clean_tagline(self) -> str:
-        tagline: str = self.cleaned_data["tagline"]
-        _no_control_characters(tagline)
-        return tagline
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for field in PRINTED_FIELDS:
+            text = cleaned.get(field)
+            message = unprintable_message(text) if text else None
+            if message:
+                self.add_error(field, message)
+        return cleaned
 
     def design_fields(self) -> dict[str, Any]:
+        """The cleaned fields as the services take them (call after is_valid())."""
         data = self.cleaned_data
-        accessories = [
-            data[f"accessory_{i}"] for i in range(1, MAX_ACCESSORIES + 1) if data[f"accessory_{i}"]
-        ]
-        for accessory in accessories:
-            _no_control_characters(accessory)
         return {
             "name": data["name"],
             "tagline": data["tagline"],
-            "accessories": accessories,
+            "accessories": [data[field] for field in ACCESSORY_FIELDS if data[field]],
             "style": data["style"],
             "box_theme": data["box_theme"],
         }

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_noop
 from PIL import Image
 
 from core.dispatch import dispatch_on_commit, release, sweep
+from core.ratelimit import Rate, RateLimited, limit_hit
 from core.typing import Account
 from figures.backends import get_backend
 from figures.backends.base import GenerationError, Prompt, RenderInput, TransientGenerationError
@@ -41,7 +42,7 @@ from figures.models import (
     Render,
 )
 from figures.prompts import build_prompt
-from figures.selectors import generation_quota_remaining
+from figures.selectors import generation_quota_remaining, jobs_of
 from privacy.models import Purpose
 from privacy.services import consent_require
 
@@ -53,9 +54,37 @@ DESIGN_FIELDS = ("name", "tagline", "accessories", "style", "box_theme")
 # --- Photos -------------------------------------------------------------------------------------
 
 
+def design_intake_check(*, owner: Account) -> None:
+    """Before a new design stores anything: refuse (RateLimited, saying when a generation
+    frees up) when today's generations are used up, as the design could not be generated."""
+    if generation_quota_remaining(owner=owner) > 0:
+        return
+    quota = figures_settings.DAILY_GENERATION_QUOTA
+    day, now = timedelta(hours=24), timezone.now()
+    used = list(
+        jobs_of(owner=owner)
+        .filter(created_at__gte=now - day, counts_against_quota=True)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+    )
+    # One generation frees up when enough of today's jobs have left the 24 hours.
+    wait = (used[len(used) - quota] + day - now) if quota > 0 and used else day
+    raise RateLimited(
+        _("You have used all of today's figure generations."), retry_after=wait.total_seconds()
+    )
+
+
 def photo_create(*, owner: Account, upload: UploadedFile) -> Photo:
-    """Validate, clean (no metadata) and store a selfie privately under a random name."""
+    """Validate, clean (no metadata) and store a selfie privately under a random name.
+    Every attempt counts against MINIME_UPLOADS_PER_HOUR first (RateLimited: nothing stored)."""
     consent_require(user=owner, purpose=Purpose.GENERATION)
+    if figures_settings.UPLOADS_PER_HOUR > 0:
+        limit_hit(
+            scope="figures.upload",
+            key=str(owner.pk),
+            rate=Rate(amount=figures_settings.UPLOADS_PER_HOUR, seconds=3600),
+            message=_("You have uploaded many photos in the last hour."),
+        )
     max_bytes = figures_settings.MAX_UPLOAD_BYTES
     if upload.size is not None and upload.size > max_bytes:
         # Refuse before reading the whole file into memory.

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.files import private_file_response
+from core.ratelimit import RateLimited, rate_limited_response
 from core.typing import AuthenticatedRequest
 from figures import selectors, services
 from figures.exceptions import FigureError
@@ -32,19 +33,27 @@ def studio(request: AuthenticatedRequest) -> HttpResponse:
 def design_new(request: AuthenticatedRequest) -> HttpResponse:
     form = NewDesignForm(request.POST or None, request.FILES or None, owner=request.user)
     if request.method == "POST":
+        # Every field is validated (is_valid) before the photo is stored: a refused text
+        # must not leave a selfie behind.
         if form.is_valid():
+            fields = form.design_fields()
             try:
+                services.design_intake_check(owner=request.user)
                 photo = form.cleaned_data["existing_photo"] or services.photo_create(
                     owner=request.user, upload=form.cleaned_data["photo"]
+                )
+            except RateLimited as exc:  # quota used up or too many uploads: nothing stored
+                form.add_error(None, exc.message)
+                context = {"form": form}
+                return rate_limited_response(
+                    request, error=exc, template_name="figures/design_new.html", context=context
                 )
             except PhotoRejected as exc:
                 form.add_error("photo", exc.message)
             except ConsentRequired:
                 return HttpResponse(status=403)
             else:
-                design = services.design_create(
-                    owner=request.user, photo=photo, **form.design_fields()
-                )
+                design = services.design_create(owner=request.user, photo=photo, **fields)
                 _start_generation(request, design)
                 return redirect("figures:design", design_id=design.pk)
         # 400 keeps the typed fields in the re-rendered form; nothing stored is touched.

@@ -5,6 +5,25 @@ from pathlib import Path
 from core.conf import AppSettings
 
 _DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
+_NOTO = Path("/usr/share/fonts/truetype/noto")  # Debian fonts-noto-core
+_WQY_ZENHEI = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")  # Debian fonts-wqy-zenhei
+
+
+def _installed(*paths: Path) -> list[str]:
+    return [str(path) for path in paths if path.exists()]
+
+
+def _default_fallbacks(weight: str) -> list[str]:
+    """Noto Sans for the Latin, Greek and Cyrillic letters DejaVu lacks, Noto's Ethiopic and
+    Cherokee, then WenQuanYi Zen Hei: Chinese, Japanese kana, Korean syllables and Latin in
+    one font (a mixed name like "山田 Taro" is one run). All TrueType outlines (glyf), which
+    reportlab embeds; the files that are not installed are left out."""
+    return _installed(
+        _NOTO / f"NotoSans-{weight}.ttf",
+        _NOTO / f"NotoSansEthiopic-{weight}.ttf",
+        _NOTO / f"NotoSansCherokee-{weight}.ttf",
+        _WQY_ZENHEI,  # one weight only
+    )
 
 
 def _default_font(name: str, vera: str) -> str:
@@ -42,6 +61,16 @@ class PrintingSettings(AppSettings):
     @property
     def FONT_BOLD(self) -> str:
         return str(self._get("FONT_BOLD", _default_font("DejaVuSans-Bold.ttf", "VeraBd.ttf")))
+
+    @property
+    def FONT_FALLBACKS_REGULAR(self) -> list[str]:
+        """Font files tried in order for a text the regular font has no glyph for."""
+        return list(self._get("FONT_FALLBACKS_REGULAR", _default_fallbacks("Regular")))
+
+    @property
+    def FONT_FALLBACKS_BOLD(self) -> list[str]:
+        """Font files tried in order for a text the bold font has no glyph for."""
+        return list(self._get("FONT_FALLBACKS_BOLD", _default_fallbacks("Bold")))
 
     @property
     def BRAND_NAME(self) -> str:

@@ -31,7 +31,7 @@ from reportlab.platypus import (
 )
 
 from printing.conf import printing_settings
-from printing.press.fonts import Fonts, fonts
+from printing.press.fonts import Fonts, font_covering, fonts
 from printing.press.qr import dark_runs, qr_modules
 from shop.models import Order, OrderLine
 
@@ -54,7 +54,12 @@ def _styles(product_fonts: Fonts) -> dict[str, ParagraphStyle]:
 
 
 def _p(text: Any, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(escape(str(text)).replace("\n", "<br/>"), style)
+    markup = escape(str(text)).replace("\n", "<br/>")
+    # A name or address the product font lacks glyphs for is set in its fallback font.
+    font = font_covering(style.fontName, str(text))
+    if font != style.fontName:
+        markup = f'<font face="{font}">{markup}</font>'
+    return Paragraph(markup, style)
 
 
 def _qr(value: str, size: float, *, font: str) -> Drawing:

@@ -30,7 +30,7 @@ from reportlab.pdfgen.canvas import Canvas
 from printing.conf import printing_settings
 from printing.press import colour
 from printing.press.colour import to_cmyk
-from printing.press.fonts import fonts, text_width_mm
+from printing.press.fonts import font_covering, fonts, text_width_mm
 from printing.press.units import MM, PT
 
 # reportlab wraps every stream in ASCII85 by default, in pure Python unless the optional
@@ -234,7 +234,8 @@ class PrintDocument:
         """One line of text, its baseline at (x, y) mm; align left / centre / right; with an
         outline of outline_mm around the glyphs (as the packaging front sets the name)."""
         c = self.canvas
-        font = self.fonts.bold if bold else self.fonts.regular
+        # The product font, or its fallback for a text it has no glyphs for (a Japanese name).
+        font = font_covering(self.fonts.bold if bold else self.fonts.regular, text)
         size = size_pt * PT
         width = text_width_mm(text, font, size_pt)
         start = {"centre": -width / 2, "right": -width}.get(align, 0.0)

@@ -173,7 +173,7 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
         )
         if is_open and obj.deadline < timezone.localdate():
             return format_html(
-                '<strong style="color:#ba2121" data-overdue="1">{} ({})</strong>',
+                '<strong class="minime-alert" data-overdue="1">{} ({})</strong>',
                 obj.deadline,
                 _("overdue"),
             )

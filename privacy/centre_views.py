@@ -95,10 +95,16 @@ def generation_withdraw(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 @require_POST
 def export_request(request: AuthenticatedRequest) -> HttpResponse:
-    privacy_centre_export_request(user=request.user)
-    messages.success(
-        request, _("We are preparing your data. This page shows when it is ready to download.")
-    )
+    _export, started = privacy_centre_export_request(user=request.user)
+    if started:
+        messages.success(
+            request, _("We are preparing your data. This page shows when it is ready to download.")
+        )
+    else:
+        messages.info(
+            request,
+            _("We are already preparing your data. This page shows when it is ready to download."),
+        )
     return redirect("privacy:centre")
 
 

@@ -30,15 +30,23 @@ def subject_hash(user_id: Any) -> str:
     return salted_hmac(SUBJECT_SALT, str(user_id), algorithm="sha256").hexdigest()
 
 
+def erasure_receipt_open(*, user: Account) -> ErasureReceipt | None:
+    """The account's erasure not yet run through (a finished one has deleted the account)."""
+    return ErasureReceipt.objects.filter(
+        user=user, status__in=(ErasureReceipt.Status.PENDING, ErasureReceipt.Status.FAILED)
+    ).first()
+
+
 def erasure_start(*, user: Account) -> ErasureReceipt:
     """Record the request, lock the login now, erase in the background after the commit.
     A second request while one is open returns the open receipt."""
     from privacy import tasks
 
     with transaction.atomic():
-        receipt = ErasureReceipt.objects.filter(
-            user=user, status__in=(ErasureReceipt.Status.PENDING, ErasureReceipt.Status.FAILED)
-        ).first()
+        # Parallel requests queue up on the account row, so only the first finds no receipt
+        # (SQLite's IMMEDIATE transactions serialise them anyway).
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        receipt = erasure_receipt_open(user=user)
         if receipt is None:
             receipt = ErasureReceipt.objects.create(user=user, subject_hash=subject_hash(user.pk))
         get_user_model().objects.filter(pk=user.pk).update(is_active=False)

@@ -1,15 +1,17 @@
 """Data export (right of access / portability): a ZIP of the person's own data, built in the
-background from every registered handler, downloadable once through a signed link within
+background from every registered handler, downloadable once by its owner through a link
+with a random token (DataExport.token: it names no export or account) within
 MINIME_EXPORT_LINK_HOURS."""
 
 import json
 import logging
+import re
 import tempfile
 import zipfile
 from datetime import timedelta
 from typing import Any
 
-from django.core import signing
+from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
@@ -29,15 +31,27 @@ from privacy.registry import handlers
 
 logger = logging.getLogger(__name__)
 
-TOKEN_SALT = "minime.privacy.export"  # noqa: S105 (a salt, not a secret)
+# What export_token_new() makes; anything else (a NUL byte, a path) never reaches the database.
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{32,64}")
+
+
+def data_export_pending(*, user: Account) -> DataExport | None:
+    return DataExport.objects.filter(user=user, status=DataExport.Status.PENDING).first()
 
 
 def data_export_create(*, user: Account) -> DataExport:
     """Ask for an export; it is built by the task privacy.build_export after the commit (the
-    row is the durable hand-off: the sweeper sends it again if the broker was away)."""
+    row is the durable hand-off: the sweeper sends it again if the broker was away).
+    One export is prepared at a time: while one is pending, it is returned instead."""
     from privacy import tasks
 
     with transaction.atomic():
+        # Parallel requests of one account queue up on its row, so only the first finds no
+        # pending export (SQLite's IMMEDIATE transactions serialise them anyway).
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        pending = data_export_pending(user=user)
+        if pending is not None:
+            return pending
         export = DataExport.objects.create(user=user)
         export_id = export.pk
         dispatch_on_commit(
@@ -94,18 +108,17 @@ def data_export_build(*, export_id: int) -> DataExport:
 
 
 def data_export_token(export: DataExport) -> str:
-    return signing.dumps({"export": export.pk}, salt=TOKEN_SALT)
+    return export.token
 
 
 def data_export_claim(*, token: str, user: Account) -> DataExport:
     """Check a download link for this account and mark the export downloaded (once).
-    Raises a privacy.exceptions.ExportUnavailable subclass saying why not."""
-    try:
-        export_id = signing.loads(token, salt=TOKEN_SALT)["export"]
-    except (signing.BadSignature, KeyError, TypeError) as exc:
-        raise ExportLinkInvalid("This download link is not valid.") from exc
+    Raises a privacy.exceptions.ExportUnavailable subclass saying why not (the view answers
+    each the same: 404)."""
+    if not TOKEN_SHAPE.fullmatch(token):
+        raise ExportLinkInvalid("This download link is not valid.")
     with transaction.atomic():
-        export = DataExport.objects.select_for_update().filter(pk=export_id).first()
+        export = DataExport.objects.select_for_update().filter(token=token).first()
         if export is None:
             raise ExportLinkInvalid("This download link is not valid.")
         if export.user_id != user.pk:

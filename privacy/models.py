@@ -1,3 +1,4 @@
+import secrets
 from typing import Any
 
 from django.conf import settings
@@ -71,9 +72,12 @@ class ConsentRecord(models.Model):
 
 
 def privacy_upload_to(instance: object, filename: str) -> str:
-    import secrets
-
     return f"privacy/{secrets.token_hex(16)}.zip"
+
+
+def export_token_new() -> str:
+    """A random download token (migrations refer to this function by name)."""
+    return secrets.token_urlsafe(32)
 
 
 class DataExport(Dispatchable):
@@ -97,6 +101,9 @@ class DataExport(Dispatchable):
     ready_at = models.DateTimeField(null=True, blank=True)
     downloaded_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
+    # The download link's token: random, so the link names no export or account (the
+    # privacy centre shows it to the owner only; not in the admin).
+    token = models.CharField(max_length=64, unique=True, default=export_token_new, editable=False)
 
     def __str__(self) -> str:
         return f"Export {self.pk} ({self.status})"

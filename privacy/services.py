@@ -43,14 +43,25 @@ def consent_withdraw_generation(*, user: Account, method: str) -> ConsentRecord:
     return record
 
 
+def _account_lock(user: Account) -> None:
+    """Parallel requests of one account wait here for each other (a no-op on SQLite, whose
+    IMMEDIATE transactions serialise writers anyway)."""
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+
+
 @transaction.atomic
-def privacy_centre_export_request(*, user: Account) -> DataExport:
+def privacy_centre_export_request(*, user: Account) -> tuple[DataExport, bool]:
     """A customer asks for their data: start the export and file it as a data-subject request
-    (logged in to the own account is the identity check)."""
-    from privacy.exporting import data_export_create
+    (logged in to the own account is the identity check). One at a time: while an export is
+    being prepared, asking again returns it (False: nothing new) and files no request."""
+    from privacy.exporting import data_export_create, data_export_pending
     from privacy.models import DataSubjectRequest
     from privacy.requests import dsr_create, dsr_log
 
+    _account_lock(user)
+    pending = data_export_pending(user=user)
+    if pending is not None:
+        return pending, False
     export = data_export_create(user=user)
     request = dsr_create(
         kind=DataSubjectRequest.Kind.ACCESS,
@@ -63,19 +74,24 @@ def privacy_centre_export_request(*, user: Account) -> DataExport:
     request.status = DataSubjectRequest.Status.IN_PROGRESS
     request.save(update_fields=["status"])
     dsr_log(request=request, message=f"Export {export.pk} started from the privacy centre.")
-    return export
+    return export, True
 
 
 @transaction.atomic
 def privacy_centre_erasure_request(*, user: Account) -> ErasureReceipt:
     """A customer erases their account. The request row keeps no email: after the erasure it
-    would be the only personal data left; the receipt id links it to the proof."""
-    from privacy.erasure import erasure_start
+    would be the only personal data left; the receipt id links it to the proof. Once: a
+    second request (a double click, another tab) returns the open receipt and files nothing."""
+    from privacy.erasure import erasure_receipt_open, erasure_start
     from privacy.models import DataSubjectRequest
     from privacy.requests import dsr_create, dsr_log
 
+    _account_lock(user)
     # A plain model instance: request.user is a lazy proxy, and erasure works on the row.
     user = get_user_model()._default_manager.get(pk=user.pk)
+    open_receipt = erasure_receipt_open(user=user)
+    if open_receipt is not None:
+        return open_receipt
     receipt = erasure_start(user=user)
     request = dsr_create(
         kind=DataSubjectRequest.Kind.ERASURE,

@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 unset DJANGO_SETTINGS_MODULE
+export DJANGO_DEBUG=1  # loads the settings without a secret key; nothing is signed
 for app in figures privacy shop; do
   (cd "$app" && ../.venv/bin/django-admin makemessages -l de --ignore 'migrations/*' --no-obsolete)
 done

@@ -9,7 +9,11 @@ PORT="${PORT:-8000}"
 export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-config.settings}"
 
 bash scripts/system-deps.sh
+# A random secret key, made once into var/secret_key (0600) and reused; DJANGO_SECRET_KEY wins.
+bash scripts/secret-key.sh
 $BIN/python manage.py migrate --no-input -v0
+# The database cache (rate limits) needs its table; with REDIS_URL this does nothing.
+$BIN/python manage.py createcachetable -v0
 $BIN/python manage.py collectstatic --no-input -v0
 $BIN/python manage.py minime_demo --domain "127.0.0.1:${PORT}"
 

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Debian packages the shop needs at run time (the CMYK ICC profile and DejaVu fonts for print
-# files), plus any extra packages named as arguments (the tests add chromium, poppler-utils).
+# Debian packages the shop needs at run time (the CMYK ICC profile, DejaVu fonts for print
+# files, and the fallback fonts for names DejaVu cannot set: Noto Sans for more Latin, Greek,
+# Cyrillic, Ethiopic and Cherokee, WenQuanYi Zen Hei for Chinese, Japanese and Korean; all
+# TrueType outlines, which reportlab embeds), plus any extra packages named as arguments (the
+# tests add chromium, poppler-utils).
 # Installs only what is missing, and only as root with apt-get; otherwise it says what to do.
 set -euo pipefail
-wanted=(libgs-common fonts-dejavu-core "$@")
+wanted=(libgs-common fonts-dejavu-core fonts-noto-core fonts-wqy-zenhei "$@")
 missing=()
 for pkg in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

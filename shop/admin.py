@@ -105,7 +105,20 @@ class OrderLineInline(ReadOnlyInline):
 class OrderStatusChangeInline(ReadOnlyInline):
     model = OrderStatusChange
     verbose_name_plural = _("status history")
-    fields = readonly_fields = ("created_at", "from_status", "to_status", "actor", "reason")
+    fields = readonly_fields = ("created_at", "from_status", "to_status", "by", "reason")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[OrderStatusChange]:
+        return super().get_queryset(request).select_related("actor")
+
+    @admin.display(description=_("by"))
+    def by(self, obj: OrderStatusChange) -> str:
+        # The production queue's words (staff username, "customer", "system"); staff who
+        # look after orders also see which customer account it was.
+        if obj.actor is None:
+            return str(_("system"))
+        if obj.actor.is_staff:
+            return obj.actor.get_username()
+        return f"{_('customer')} ({obj.actor.get_username()})"
 
 
 class PaymentInline(ReadOnlyInline):
@@ -229,7 +242,7 @@ class OrderAdmin(admin.ModelAdmin):
         if not obj.needs_attention:
             return ""
         return format_html(
-            '<span title="{}" style="color:#ba2121;font-weight:bold">&#9888; {}</span>',
+            '<span title="{}" class="minime-alert">&#9888; {}</span>',
             obj.attention_reason,
             _("check"),
         )
@@ -351,4 +364,4 @@ class WebhookEventAdmin(ReadOnlyAdmin):
             text = json.dumps(json.loads(obj.payload), indent=2, sort_keys=True)
         except ValueError:
             text = obj.payload  # rejected events may not be JSON at all
-        return format_html('<pre style="white-space:pre-wrap">{}</pre>', text)
+        return format_html('<pre class="minime-pre">{}</pre>', text)

@@ -13,6 +13,7 @@ from django_countries import countries
 # Not in django-countries' stubs; the lazy field translates country names per request.
 from django_countries.fields import LazyTypedChoiceField  # type: ignore[attr-defined]
 
+from core.text import SingleLineTextField, validate_single_line
 from shop.conf import shop_settings
 from shop.models import Product, ProductVariant, ShippingMethod
 from shop.services.pricing import shipping_options, variant_price
@@ -120,12 +121,14 @@ class CheckoutForm(forms.Form):
     """Address (billing = shipping) and, for carts with physical items, a shipping method
     offered for the posted country. Digital-only carts still need the address (invoice)."""
 
-    email = forms.EmailField(label=_("Email"))
-    full_name = forms.CharField(label=_("Full name"), max_length=120)
-    address_line1 = forms.CharField(label=_("Address"), max_length=120)
-    address_line2 = forms.CharField(label=_("Address line 2"), max_length=120, required=False)
-    postcode = forms.CharField(label=_("Postcode"), max_length=20)
-    city = forms.CharField(label=_("City"), max_length=80)
+    # Every text is one line without control or format characters (core.text): it goes on
+    # the invoice, the packing slip, the shipping label and into email headers.
+    email = forms.EmailField(label=_("Email"), validators=[validate_single_line])
+    full_name = SingleLineTextField(label=_("Full name"), max_length=120)
+    address_line1 = SingleLineTextField(label=_("Address"), max_length=120)
+    address_line2 = SingleLineTextField(label=_("Address line 2"), max_length=120, required=False)
+    postcode = SingleLineTextField(label=_("Postcode"), max_length=20)
+    city = SingleLineTextField(label=_("City"), max_length=80)
     country = LazyTypedChoiceField(label=_("Country"), choices=countries)
 
     def __init__(self, *args: Any, needs_shipping: bool, **kwargs: Any) -> None:

@@ -1,3 +1,4 @@
+import secrets
 from decimal import Decimal
 from typing import Any
 
@@ -254,6 +255,12 @@ class Order(models.Model):
         return any(line.is_shippable for line in self.lines.all())
 
 
+def download_key_new() -> str:
+    """A digital line's link key: random, so a download link names no order (migrations
+    refer to this function by name)."""
+    return secrets.token_urlsafe(32)
+
+
 class OrderLine(models.Model):
     """A snapshot: later catalog or design edits never change what was ordered."""
 
@@ -280,6 +287,11 @@ class OrderLine(models.Model):
     tax_rate = models.DecimalField(max_digits=5, decimal_places=4)
     line_total_gross = money_field()
     line_tax = money_field()
+    # What a download link carries (signed, with its date) instead of the line id or order
+    # number; shop.services.downloads looks the line up by it.
+    download_key = models.CharField(
+        max_length=64, unique=True, default=download_key_new, editable=False
+    )
 
     class Meta:
         ordering = ["id"]

@@ -22,6 +22,7 @@ from figures import selectors as figure_selectors
 from figures.models import DesignStatus, FigureDesign
 from shop import selectors
 from shop.conf import shop_settings
+from shop.csp import allow_stripe
 from shop.exceptions import CartInvalid, ShopError
 from shop.forms import AddToCartForm, CartLineForm, CheckoutForm, money_label
 from shop.models import OrderLine, OrderStatus, Product, ProductVariant
@@ -337,7 +338,8 @@ def order_pay(request: AuthenticatedRequest, number: str) -> HttpResponse:
     if shop_settings.STRIPE_API_BASE:  # localstripe: see order_pay_confirm
         stripe_config["confirmUrl"] = reverse("shop:order_pay_confirm", args=[order.number])
     context = {"order": order, "payment": start, "stripe_config": stripe_config}
-    return render(request, "shop/order_pay.html", context)
+    response = render(request, "shop/order_pay.html", context)
+    return allow_stripe(request=request, response=response)  # Stripe.js: this page only
 
 
 @login_required
@@ -407,19 +409,18 @@ def order_status(request: AuthenticatedRequest, number: str) -> JsonResponse:
 @login_required
 @require_GET
 def download(request: AuthenticatedRequest, token: str) -> HttpResponseBase:
-    """A digital line's image, by signed link, to the account that ordered it."""
+    """A digital line's image, by signed link, to the account that ordered it. Any link that
+    is not this account's is 404 "not valid"; only the owner hears of expiry (410) or of an
+    order that is no longer paid (409)."""
     title = _("Download")
     try:
-        line: OrderLine = downloads.download_resolve(token=token)
+        line: OrderLine = downloads.download_resolve(token=token, owner=request.user)
     except downloads.DownloadLinkExpired as exc:
         return _message_page(request, title=title, message=exc.message, status=410)
     except downloads.DownloadLinkInvalid as exc:
         return _message_page(request, title=title, message=exc.message, status=404)
     except downloads.DownloadNotAvailable as exc:
         return _message_page(request, title=title, message=exc.message, status=409)
-    if line.order.owner_id != request.user.pk:
-        message = str(downloads.DownloadLinkInvalid.default_message)
-        return _message_page(request, title=title, message=message, status=404)
     image = downloads.download_file(line=line)  # the print-quality PNG once it is ready
     return private_file_response(
         image, content_type="image/png", filename=f"mini-me-{line.order.number}-{line.pk}.png"

@@ -39,6 +39,16 @@ def _session_var_dir() -> Iterator[None]:
         shutil.rmtree(var_dir, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker) -> None:
+    """The test database gets the database cache's table too (rate limits live there on
+    embedded defaults; scripts/run.sh runs createcachetable after migrate likewise)."""
+    from django.core.management import call_command
+
+    with django_db_blocker.unblock():
+        call_command("createcachetable", verbosity=0)
+
+
 @pytest.fixture(autouse=True)
 def _english() -> Iterator[None]:
     """A German request must not leave German active for the next test."""

@@ -1,6 +1,7 @@
 """What the production queue, print item and print batch admins share: who may see
-production, the read-only admin with one private file per row, and how a print item's
-status, hold reason and preflight report and a line's art are shown."""
+production and who customers' email addresses, how a change's actor is named, the read-only
+admin with one private file per row, and how a print item's status, hold reason and
+preflight report and a line's art are shown."""
 
 import json
 import re
@@ -36,6 +37,23 @@ def can_view_production(request: HttpRequest) -> bool:
     return has_perm(request, ProductionOrder, "view") or has_perm(
         request, ProductionOrder, "change"
     )
+
+
+def can_see_customer_contact(request: HttpRequest) -> bool:
+    """Customers' email addresses are for staff who look after orders (shop.view_order: the
+    owner, customer service). Fulfilment ships by the address and never needs them."""
+    return request.user.has_perm("shop.view_order")
+
+
+def actor_label(actor: Account | None) -> str:
+    """Who made a change, as production staff see it: staff by their username, any other
+    account as "customer" (never its username, which may be an email address), nobody as
+    "system" (webhooks, workers, sweepers)."""
+    if actor is None:
+        return str(_("system"))
+    if actor.is_staff:
+        return actor.get_username()
+    return str(_("customer"))
 
 
 def object_pk(value: str) -> int:
@@ -82,20 +100,14 @@ class FileAdmin(ReadOnlyAdmin):
 
 # --- A print item, as the queue's lines and the print item admin show it -----------------------
 
-STATUS_COLOURS = {
-    PrintItemStatus.PENDING: "#666",
-    PrintItemStatus.READY: "#2e7d32",
-    PrintItemStatus.HELD: "#ba2121",
-    PrintItemStatus.FAILED: "#ba2121",
-}
-
 
 def print_status_html(item: PrintItem | None) -> SafeString | str:
+    # Colours per state in shop/static/minime/admin.css (CSP: no style attributes).
     if item is None:
         return "-"
     return format_html(
-        '<strong style="color:{}">{}</strong>',
-        STATUS_COLOURS.get(PrintItemStatus(item.status), "#666"),
+        '<strong class="minime-status minime-status-{}">{}</strong>',
+        PrintItemStatus(item.status).value,
         item.get_status_display(),
     )
 
@@ -104,8 +116,7 @@ def hold_reason_html(item: PrintItem | None) -> SafeString | str:
     if item is None or not item.hold_reason:
         return ""
     return format_html(
-        '<span style="background:#fff3cd;color:#ba2121;font-weight:bold;padding:2px 4px">'
-        "&#9888; {}</span>",
+        '<span class="minime-hold">&#9888; {}</span>',
         item.hold_reason,
     )
 
@@ -115,8 +126,7 @@ def preflight_html(item: PrintItem | None) -> SafeString | str:
         return "-"
     text = json.dumps(item.preflight, indent=2, sort_keys=True, ensure_ascii=False)
     return format_html(
-        '<details><summary>{}</summary><pre style="white-space:pre-wrap;max-width:40em">{}'
-        "</pre></details>",
+        '<details><summary>{}</summary><pre class="minime-preflight">{}</pre></details>',
         _("preflight report"),
         text,
     )
@@ -135,7 +145,7 @@ def artwork_html(line: OrderLine, size: int = 56) -> SafeString | str:
         return "-"
     return format_html(
         '<a href="{}" target="_blank"><img src="{}" width="{}" height="{}" loading="lazy" '
-        'alt="{}" title="{}" style="object-fit:contain;background:#f4f4f4"></a>',
+        'alt="{}" title="{}" class="minime-art"></a>',
         render_url(line, thumb=False),
         render_url(line),
         size,

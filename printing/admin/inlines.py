@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyInline
 from printing.admin.common import (
+    actor_label,
     artwork_html,
     can_view_production,
     hold_reason_html,
@@ -89,16 +90,20 @@ class HistoryInline(ProductionInline):
     @admin.display(description=_("by"))
     def by(self, obj: OrderStatusChange) -> str:
         # Plain text: fulfilment staff have no access to the accounts admin.
-        return str(obj.actor) if obj.actor else str(_("system"))
+        return actor_label(obj.actor)
 
 
 class RefundInline(ProductionInline):
     model = Refund
     fields = readonly_fields = ("created_at", "amount", "status", "reason", "by")
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Refund]:
+        return super().get_queryset(request).select_related("created_by")
+
     @admin.display(description=_("by"))
     def by(self, obj: Refund) -> str:
-        return str(obj.created_by) if obj.created_by else str(_("Stripe"))
+        # No account: refunded in Stripe's dashboard (the webhook recorded it).
+        return actor_label(obj.created_by) if obj.created_by else str(_("Stripe"))
 
 
 class PaymentEventInline(ProductionInline):

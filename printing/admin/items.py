@@ -3,6 +3,7 @@
 from typing import Any, cast
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils.safestring import SafeString
@@ -13,6 +14,7 @@ from core.files import private_file_response
 from printing.admin.actions import rerender_print_items
 from printing.admin.common import (
     FileAdmin,
+    actor_label,
     has_perm,
     hold_reason_html,
     preflight_html,
@@ -25,7 +27,14 @@ from printing.models import PrintItem, PrintItemStatusChange
 class PrintItemHistoryInline(ReadOnlyInline):
     model = PrintItemStatusChange
     verbose_name_plural = _("status history")
-    fields = readonly_fields = ("created_at", "from_status", "to_status", "actor", "reason")
+    fields = readonly_fields = ("created_at", "from_status", "to_status", "by", "reason")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[PrintItemStatusChange]:
+        return super().get_queryset(request).select_related("actor")
+
+    @admin.display(description=_("by"))
+    def by(self, obj: PrintItemStatusChange) -> str:
+        return actor_label(obj.actor)
 
 
 @admin.register(PrintItem)

@@ -2,7 +2,11 @@
 their art, print files and where they go. Files are served by staff views of this admin
 that check the model permission: print files, packing slips, and each order line's
 approved render (the art being printed; the customer's photo has no view here or anywhere
-in the admin)."""
+in the admin).
+
+Fulfilment ships by the name and address: the customer's email address (column, field,
+search and URL lookups) is shown only to staff who may view the shop's orders
+(`can_see_customer_contact`)."""
 
 from io import BytesIO
 from typing import Any
@@ -24,7 +28,12 @@ from django_countries.filters import CountryFilter
 
 from core.files import private_file_response
 from printing.admin import actions
-from printing.admin.common import artwork_html, can_view_production, has_perm
+from printing.admin.common import (
+    artwork_html,
+    can_see_customer_contact,
+    can_view_production,
+    has_perm,
+)
 from printing.admin.filters import AgeFilter, ProductKindFilter, QueueFilter
 from printing.admin.inlines import HistoryInline, LineInline, PaymentEventInline, RefundInline
 from printing.bundles import print_file_content_type, print_file_name, print_files_zip
@@ -38,6 +47,10 @@ SHIP_TO_FIELDS = (
     "full_name", "address_line1", "address_line2", "postcode", "city", "country",
     "shipping_method_name",
 )  # fmt: skip
+
+
+def _without_email(fields: Any) -> list[Any]:
+    return [field for field in fields if field != "email"]
 
 
 def _thumbnail(field_file: FieldFile) -> HttpResponse:
@@ -60,7 +73,8 @@ def _thumbnail(field_file: FieldFile) -> HttpResponse:
 @admin.register(ProductionOrder)
 class ProductionOrderAdmin(admin.ModelAdmin):
     list_display = [
-        "number", "waiting", "status", "artwork", "contents", "print_files", "ship_to", "email",
+        "number", "waiting", "status", "artwork", "contents", "print_files", "full_name",
+        "ship_to", "email",
     ]  # fmt: skip
     list_display_links = ["number"]
     list_filter = [
@@ -70,7 +84,7 @@ class ProductionOrderAdmin(admin.ModelAdmin):
         ("country", CountryFilter),
         AgeFilter,
     ]
-    search_fields = ["number", "email"]
+    search_fields = ["number", "full_name", "email"]
     list_per_page = 50
     actions = [
         actions.download_print_files, actions.create_print_batch, actions.mark_in_production,
@@ -117,6 +131,32 @@ class ProductionOrderAdmin(admin.ModelAdmin):
         found.pop("delete_selected", None)
         return found
 
+    # --- The customer's email address: only for staff who may view the shop's orders ------------
+
+    def get_list_display(self, request: HttpRequest) -> list[Any]:
+        shown = list(super().get_list_display(request))
+        return shown if can_see_customer_contact(request) else _without_email(shown)
+
+    def get_search_fields(self, request: HttpRequest) -> list[str]:
+        fields = list(super().get_search_fields(request))
+        return fields if can_see_customer_contact(request) else _without_email(fields)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if can_see_customer_contact(request):
+            return fieldsets
+        return [
+            (name, {**options, "fields": _without_email(options["fields"])})
+            for name, options in fieldsets
+        ]
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
+        # The changelist accepts any lookup on the model's own fields in the URL; one on the
+        # email (or the owner account) would let fulfilment probe addresses by row count.
+        if lookup.split("__")[0] in {"email", "owner"} and not can_see_customer_contact(request):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
     # --- Columns ---------------------------------------------------------------------------------
 
     @admin.display(description=_("waiting"), ordering="queued_at")
@@ -157,7 +197,7 @@ class ProductionOrderAdmin(admin.ModelAdmin):
         text = format_html("{}/{} {}", ready, len(items), _("ready"))
         if problems:
             return format_html(
-                '{} <strong style="color:#ba2121" title="{}">&#9888; {}</strong>',
+                '{} <strong class="minime-alert" title="{}">&#9888; {}</strong>',
                 text,
                 "; ".join(i.hold_reason or i.get_status_display() for i in problems),
                 ", ".join(str(i.get_status_display()) for i in problems),

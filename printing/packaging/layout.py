@@ -30,7 +30,7 @@ from printing.packaging.elements import (
 )
 from printing.packaging.text import fit_text, floor_pt, text_lines
 from printing.press.colour import BLACK, WHITE, Colour
-from printing.press.fonts import Face, face
+from printing.press.fonts import Face, face, unprintable
 from printing.press.palettes import DEFAULT_THEME, PALETTES, Palette
 from printing.press.qr import qr_modules
 from printing.press.units import PT
@@ -146,7 +146,7 @@ def packaging_layout(
         name_lines=header.name_lines,
         name_size_pt=header.name_pt,
         window=window,
-        missing_characters=panel.bold.missing(name + tagline + "".join(shown)),
+        missing_characters=unprintable([name, tagline, *shown], roles=("bold",)),
         qr=qr,
         figure=figure,
     )
@@ -397,15 +397,16 @@ def _accessory_slot(
     cx, cy = x + w / 2.0, y + 2.0 * u + radius
     elements.append(Ellipse(cx, cy, radius, radius, palette.accent, palette.dark, 0.5 * u))
     initial = _initial(label)
-    initial_pt = floor_pt(radius * 1.05 / (bold.cap_height * PT))
-    initial_w = bold.width_mm(initial, initial_pt)
+    badge = bold.covering(initial)  # a Japanese label's initial is set in the fallback font
+    initial_pt = floor_pt(radius * 1.05 / (badge.cap_height * PT))
+    initial_w = badge.width_mm(initial, initial_pt)
     elements.append(
         TextRun(
             text=initial,
             x=cx - initial_w / 2.0,
-            baseline=cy + bold.cap_height * initial_pt * PT / 2.0,
+            baseline=cy + badge.cap_height * initial_pt * PT / 2.0,
             size_pt=initial_pt,
-            font=bold.path,
+            font=badge.path,
             fill=palette.on_accent,
             width_mm=initial_w,
             role="initial",

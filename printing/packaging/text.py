@@ -1,5 +1,7 @@
 """Type setting for the packaging front: the size and line breaks that fit a box, and centred
-lines as TextRuns. Measured with reportlab's metrics (what the PDF sets)."""
+lines as TextRuns. Measured with reportlab's metrics (what the PDF sets), in the font each text
+is set in: the product font, or the first fallback font that has all of its characters (a
+TextRun names its font file, so both renderers set it in that font)."""
 
 import math
 import unicodedata
@@ -46,8 +48,10 @@ def fit_text(
 
     One line at the largest size up to max_pt; shorter than min_pt, two lines if that sets it
     larger. Never wider or taller than the box: past every limit the size keeps shrinking.
-    `pitch` is the baseline distance in line heights (ascent + descent).
+    `pitch` is the baseline distance in line heights (ascent + descent). Measured in the
+    face the text is set in: `face`, or its fallback for a text it lacks glyphs for.
     """
+    face = face.covering(text)
     line_height = (face.ascent + face.descent) * PT  # mm per pt of size
 
     def size_for(lines: Sequence[str]) -> float:
@@ -90,7 +94,9 @@ def text_lines(
     shadow: Colour | None = None,
     shadow_mm: float = 0.0,
 ) -> list[TextRun]:
-    """Centred lines, the block (outline and shadow included) centred in top..top+height."""
+    """Centred lines, the block (outline and shadow included) centred in top..top+height,
+    all set in the face fit_text measured them in (`face` or its fallback for the text)."""
+    face = face.covering("".join(lines))
     size_mm = size_pt * PT
     line_height = (face.ascent + face.descent) * size_mm
     above = -face.extent_mm(lines[0], size_pt)[1]

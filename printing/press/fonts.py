@@ -2,10 +2,16 @@
 measured with reportlab's metrics, and opened with Pillow for the PNG renderers.
 
 Every product, the packaging art, the press sheets' slug lines and the packing slips use the
-two fonts of the settings (printing_settings.FONT_REGULAR / FONT_BOLD)."""
+two fonts of the settings (printing_settings.FONT_REGULAR / FONT_BOLD). A text one of them has
+no glyph for (a Japanese name) is set in the first font of the role's fallback stack
+(FONT_FALLBACKS_REGULAR / _BOLD) that has all of its characters: one font per text run, never
+per glyph, because reportlab sets a run in one font and neither shapes nor kerns it."""
 
 from __future__ import annotations
 
+import os
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from hashlib import sha1
@@ -21,6 +27,8 @@ from printing.press.units import PT
 FontRole = Literal["regular", "bold"]
 
 _RAQM = features.check_feature("raqm")
+# reportlab name -> font file, for every font registered here (font_covering looks it up).
+_FONT_FILES: dict[str, str] = {}
 # reportlab neither kerns nor forms ligatures: a preview must not either.
 TEXT_FEATURES = ["-kern", "-liga", "-clig"] if _RAQM else None
 
@@ -30,7 +38,9 @@ def font_register(path: str) -> str:
     derived from the path (settings can point at another file: override_settings)."""
     name = "MiniMe-" + sha1(path.encode(), usedforsecurity=False).hexdigest()[:10]
     if name not in pdfmetrics.getRegisteredFontNames():
+        # A TrueType collection (.ttc) is read at its first font.
         pdfmetrics.registerFont(TTFont(name, path))
+    _FONT_FILES[name] = path
     return name
 
 
@@ -53,14 +63,20 @@ def fonts() -> Fonts:
     return Fonts(regular=regular, bold=bold)
 
 
-def text_width_mm(text: str, font: str, size_pt: float) -> float:
-    """The advance width of `text` in the registered `font` (where the next text would start)."""
+def _width_mm(text: str, font: str, size_pt: float) -> float:
     return float(pdfmetrics.stringWidth(text, font, size_pt)) * PT
 
 
+def text_width_mm(text: str, font: str, size_pt: float) -> float:
+    """The advance width of `text` (where the next text would start) in the font it is set
+    in: the registered `font`, or its fallback for this text (font_covering)."""
+    return _width_mm(text, font_covering(font, text), size_pt)
+
+
 def fit_font_size(text: str, font: str, *, max_width_mm: float, size_pt: float) -> float:
-    """The largest size up to size_pt at which text fits max_width_mm."""
-    width_pt = pdfmetrics.stringWidth(text, font, size_pt)
+    """The largest size up to size_pt at which text (in font_covering(font, text)) fits
+    max_width_mm."""
+    width_pt = pdfmetrics.stringWidth(text, font_covering(font, text), size_pt)
     if width_pt * PT <= max_width_mm or width_pt <= 0:
         return size_pt
     return size_pt * max_width_mm / (width_pt * PT)
@@ -85,7 +101,7 @@ class Face:
 
     def width_mm(self, text: str, size_pt: float) -> float:
         """The advance width (where the next text would start), reportlab's measure."""
-        return text_width_mm(text, self.pdf_name, size_pt)
+        return _width_mm(text, self.pdf_name, size_pt)
 
     def extent_mm(self, text: str, size_pt: float) -> tuple[float, float, float, float]:
         """Left, top, right, bottom (mm, y down) of everything a line of `text` set from
@@ -113,8 +129,12 @@ class Face:
             dict.fromkeys(ch for ch in text if ord(ch) not in glyphs and not ch.isspace())
         )
 
+    def covering(self, text: str) -> Face:
+        """The face `text` is set in when this one is asked for (face_covering)."""
+        return face_covering(self, text)
 
-@lru_cache(maxsize=8)
+
+@lru_cache(maxsize=32)
 def face_for(path: str) -> Face:
     """The font file registered (font_register) and measured."""
     pdf_name = font_register(path)
@@ -143,3 +163,96 @@ def _ink_em(path: str, text: str) -> tuple[float, float, float, float]:
     font = pil_font(path, 1000.0)
     left, top, right, bottom = font.getbbox(text, anchor="ls", features=TEXT_FEATURES)
     return (left / 1000.0, top / 1000.0, right / 1000.0, bottom / 1000.0)
+
+
+# --- Fallback fonts ---------------------------------------------------------------------------
+
+
+def _stack(path: str) -> tuple[str, ...]:
+    """The font file and, for a product font, its fallbacks in the order they are tried. A
+    fallback file that is not there is skipped: its characters then count as unprintable
+    (the design form refuses them) instead of failing every check."""
+    if path == printing_settings.FONT_BOLD:
+        fallbacks = printing_settings.FONT_FALLBACKS_BOLD
+    elif path == printing_settings.FONT_REGULAR:
+        fallbacks = printing_settings.FONT_FALLBACKS_REGULAR
+    else:
+        fallbacks = []
+    return (path, *(file for file in fallbacks if os.path.isfile(file)))
+
+
+def face_covering(primary: Face, text: str) -> Face:
+    """The face one run of `text` is set in: `primary` when it has every character, else the
+    first fallback that has them all, else the one that lacks the fewest (primary on a tie).
+    Fallback files are opened only when the primary font lacks something."""
+    lacking = len(primary.missing(text))
+    if not lacking:
+        return primary
+    best = primary
+    for path in _stack(primary.path)[1:]:
+        candidate = face_for(path)
+        candidate_lacking = len(candidate.missing(text))
+        if not candidate_lacking:
+            return candidate
+        if candidate_lacking < lacking:
+            best, lacking = candidate, candidate_lacking
+    return best
+
+
+def font_covering(font: str, text: str) -> str:
+    """The reportlab name of the font a run of `text` is set in when the registered `font` is
+    asked for (face_covering); a font not registered here is returned as it is."""
+    path = _FONT_FILES.get(font)
+    if path is None:
+        return font
+    return face_covering(face_for(path), text).pdf_name
+
+
+def unprintable(texts: Iterable[str], *, roles: Iterable[FontRole] = ("regular", "bold")) -> str:
+    """The characters of `texts` that would print as empty boxes: each text is one run, set
+    in the font face_covering chooses for it in each of `roles`."""
+    faces = [face(role) for role in roles]
+    return "".join(
+        dict.fromkeys(ch for text in texts for f in faces for ch in f.covering(text).missing(text))
+    )
+
+
+def printable_text_check(text: str) -> str:
+    """The characters of a figure's text that no print font can set (registered with
+    figures.printable, so the design form refuses them)."""
+    return unprintable([text])
+
+
+def wrap_lines(text: str, font: str, size_pt: float, width_mm: float) -> list[str]:
+    """`text` in lines no wider than width_mm, each measured in the font it is set in
+    (font_covering): broken at spaces, and inside a word only where the word alone is wider
+    than a line (Chinese and Japanese have no spaces), never before a combining mark."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        candidate = f"{line} {word}" if line else word
+        if text_width_mm(candidate, font, size_pt) <= width_mm:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        while len(word) > 1 and text_width_mm(word, font, size_pt) > width_mm:
+            cut = _fitting_prefix(word, font, size_pt, width_mm)
+            lines.append(word[:cut])
+            word = word[cut:]
+        line = word
+    if line:
+        lines.append(line)
+    return lines
+
+
+def _fitting_prefix(word: str, font: str, size_pt: float, width_mm: float) -> int:
+    """The length of the longest start of `word` that fits (at least one character)."""
+    cut = 1
+    for end in range(2, len(word)):
+        if unicodedata.combining(word[end]):
+            continue
+        if text_width_mm(word[:end], font, size_pt) > width_mm:
+            break
+        cut = end
+    return cut

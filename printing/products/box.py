@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from PIL import Image
 from reportlab.graphics.barcode.code128 import Code128
-from reportlab.lib.utils import simpleSplit
 
 from printing.conf import printing_settings
 from printing.packaging.elements import BoxLayout
@@ -15,7 +14,7 @@ from printing.packaging.layout import packaging_layout
 from printing.packaging.render_pdf import draw_pdf
 from printing.pdf import BLACK, DIELINE, FOLD_DASH_MM, WHITE, PrintDocument
 from printing.preflight import Preflight
-from printing.press.fonts import fit_font_size
+from printing.press.fonts import fit_font_size, text_width_mm, wrap_lines
 from printing.press.qr import dark_runs, qr_modules
 from printing.press.units import PT
 from printing.products import PrintFile, ProductSpec
@@ -47,7 +46,9 @@ def _qr(doc: PrintDocument, value: str, *, x: float, y: float, size: float) -> N
 
 
 def _paragraph_lines(text: str, font: str, size_pt: float, width_mm: float) -> list[str]:
-    return list(simpleSplit(text, font, size_pt, width_mm / PT))
+    # Each line measured in the font it is set in (a fallback for Japanese), and broken
+    # inside a word where there are no spaces.
+    return wrap_lines(text, font, size_pt, width_mm)
 
 
 def _draw_back(doc: PrintDocument, net: BoxNet, spec: ProductSpec, theme: Theme) -> None:
@@ -78,16 +79,14 @@ def _draw_back(doc: PrintDocument, net: BoxNet, spec: ProductSpec, theme: Theme)
     if accessories:
         cursor -= lead * 1.6
         doc.text("Accessories", x=left, y=cursor, size_pt=body, colour=theme.dark, bold=True)
+        # The bullet is set on its own: a fallback font for the item may lack it.
+        indent = text_width_mm("• ", doc.fonts.regular, body)
         for item in accessories:
             for i, line in enumerate(_paragraph_lines(item, doc.fonts.regular, body, text_w - 4.0)):
                 cursor -= lead
-                doc.text(
-                    ("• " if i == 0 else "  ") + line,
-                    x=left,
-                    y=cursor,
-                    size_pt=body,
-                    colour=theme.dark,
-                )
+                if i == 0:
+                    doc.text("•", x=left, y=cursor, size_pt=body, colour=theme.dark)
+                doc.text(line, x=left + indent, y=cursor, size_pt=body, colour=theme.dark)
     # Bottom block: QR code of the order code, the AI note and the brand.
     qr = min(28.0, w * 0.25)
     qr_x, qr_y = right - qr, y + 2 * safe

@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from PIL import Image, ImageStat
 from reportlab.lib.colors import CMYKColor
 
-from printing.conf import printing_settings
 from printing.packaging.cutout import art_cutout
 from printing.preflight import Preflight
-from printing.press.fonts import face_for
+from printing.press.fonts import unprintable
 from printing.press.palettes import DEFAULT_THEME, PALETTES
 from printing.products import ProductError, ProductSpec
 
@@ -53,14 +52,9 @@ def spec_size(spec: ProductSpec) -> tuple[float, float]:
 
 
 def glyphs_check(check: Preflight, texts: list[str]) -> None:
-    """Hold when the font lacks a character of the customer's text (it would print as a box)."""
-    missing = "".join(
-        dict.fromkeys(
-            ch
-            for path in (printing_settings.FONT_REGULAR, printing_settings.FONT_BOLD)
-            for ch in face_for(path).missing("".join(texts))
-        )
-    )
+    """Hold when no font (fallbacks included) sets a character of the customer's text (it
+    would print as a box). The design form refuses such text; this catches older designs."""
+    missing = unprintable(texts)
     if missing:
         check.hold(f"the font has no glyphs for {missing!r}: choose another font or edit the text")
 

@@ -91,10 +91,10 @@ def web_server(django_subprocess_env, tmp_path) -> Iterator[str]:
             env=django_subprocess_env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a loaded 2-core machine starts gunicorn slowly
     while True:
         try:
-            requests.get(base + "/", timeout=2)
+            requests.get(base + "/", timeout=10)
             break
         except requests.ConnectionError:
             if proc.poll() is not None or time.monotonic() > deadline:

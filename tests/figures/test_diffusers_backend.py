@@ -237,7 +237,7 @@ def test_importing_the_backend_does_not_load_torch() -> None:
         cwd=root,
         capture_output=True,
         text=True,
-        env={"DJANGO_SETTINGS_MODULE": "config.settings", "PATH": ""},
+        env={"DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_SECRET_KEY": "test", "PATH": ""},
         check=False,
     )
     assert result.returncode == 0, result.stderr

@@ -48,6 +48,9 @@ NAMES = [
     "Д'Артаньян Петров",
     "Ελένη Παπαδοπούλου",
     "Ǻmélie-Çécile Ñúñez",
+    "山田 Taro",  # set in the CJK fallback font
+    "김민준",
+    "Ԯаша",  # Noto Sans: DejaVu lacks the letter
 ]
 STYLES = ["action_figure", "fashion_doll", "retro_80s", "anime_collectible"]
 # Where scikit-image's astronaut has her face in the 1024 px portrait (Haar detector's box).
@@ -287,8 +290,9 @@ def test_layout_scales_to_the_large_box():
     assert layout.figure.h > standard.figure.h
 
 
-def test_characters_the_font_lacks_are_reported():
-    assert layout_for("Bob 李").missing_characters == "李"
+def test_characters_no_print_font_has_are_reported():
+    assert layout_for("Bob 李").missing_characters == ""  # the CJK fallback font sets it
+    assert layout_for("Bob \U00010600").missing_characters == "\U00010600"  # Linear A
 
 
 def test_the_ai_mark_is_on_the_card():
@@ -337,7 +341,7 @@ def test_the_png_shows_the_same_qr_modules_and_it_scans():
 
 
 @needs_poppler
-@pytest.mark.parametrize("name", ["Jürgen", "Zoë Ångström-Łukasz", "W" * 24])
+@pytest.mark.parametrize("name", ["Jürgen", "Zoë Ångström-Łukasz", "W" * 24, "山田 Taro"])
 def test_png_and_pdf_put_the_name_and_figure_in_the_same_place(name, tmp_path):
     layout = layout_for(name)
     for part in (only(layout, TextRun, role="name"), only(layout, Picture)):

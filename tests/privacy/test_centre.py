@@ -28,6 +28,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _date(value) -> str:
+    """The date as the page shows it: a moment in the site's time zone (Berlin), not UTC."""
+    if isinstance(value, datetime):
+        value = timezone.localdate(value)
     return dateformat.format(value, formats.get_format("DATE_FORMAT"))
 
 

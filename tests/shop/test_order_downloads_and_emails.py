@@ -179,7 +179,7 @@ def test_confirmation_email_lists_lines_totals_address_and_an_absolute_download_
         assert "Hauptstraße 1" in body and "10115 Berlin" in body
         assert "http://shop.example.test/downloads/" in body
     link = text.split("http://shop.example.test", 1)[1].split()[0]
-    assert downloads.download_resolve(token=link.split("/")[-2]).order == order
+    assert downloads.download_resolve(token=link.split("/")[-2], owner=user).order == order
     assert "&amp;" not in text  # the text part is not HTML-escaped
 
 

@@ -16,7 +16,8 @@ from django.db import transaction
 GROUP = "Fulfilment"
 # (app label, codename). Deliberately absent: anything of figures (designs, renders; the
 # customer's photos have no admin at all), privacy, and shop.Order itself (the production
-# queue is the proxy printing.ProductionOrder).
+# queue is the proxy printing.ProductionOrder). Without shop.view_order the queue hides the
+# customers' email addresses too: members ship by the name and address.
 PERMISSIONS = [
     ("printing", "view_productionorder"),
     ("printing", "change_productionorder"),  # actions: in production, shipped
