@@ -70,6 +70,8 @@ def dispatch_now(*, model: type[Dispatchable], pk: Any, send: Callable[[], Any])
         logger.warning(
             "broker unavailable, %s %s left for the sweeper: %s", model.__name__, pk, exc
         )
+        # Due at once: the next sweep after the broker is back sends it.
+        model._default_manager.filter(pk=pk).update(redispatch_at=None)
         return False
     now = timezone.now()
     count = (
@@ -83,7 +85,11 @@ def dispatch_now(*, model: type[Dispatchable], pk: Any, send: Callable[[], Any])
 
 
 def dispatch_on_commit(*, model: type[Dispatchable], pk: Any, send: Callable[[], Any]) -> None:
-    """Publish once the current transaction commits (at once outside a transaction)."""
+    """Publish once the current transaction commits (at once outside a transaction).
+
+    The row is marked as on its way first, in the caller's transaction: a sweep that runs
+    between the commit and the publish must not send a second copy."""
+    model._default_manager.filter(pk=pk).update(redispatch_at=timezone.now() + redispatch_wait(1))
     transaction.on_commit(lambda: dispatch_now(model=model, pk=pk, send=send))
 
 

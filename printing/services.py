@@ -163,6 +163,12 @@ def _claim(item_id: int, *, force: bool) -> _Claim:
         item = PrintItem.objects.select_for_update().get(pk=item_id)
         if item.status != PrintItemStatus.PENDING and not force:
             return _Claim(False, item)
+        now = timezone.now()
+        lost_after = timedelta(seconds=printing_settings.RENDER_TIMEOUT)
+        if item.taken_at is not None and item.taken_at > now - lost_after and not force:
+            # Another worker is making it (a copy of the task sent again): leave it to that
+            # one; if that worker died, the sweeper releases the item after RENDER_TIMEOUT.
+            return _Claim(False, item)
         limit = printing_settings.RENDER_MAX_ATTEMPTS
         if item.attempts >= limit and not force:
             reason = (
@@ -171,7 +177,7 @@ def _claim(item_id: int, *, force: bool) -> _Claim:
             )
             return _Claim(False, _fail(item_id, reason, force=False))
         item.attempts += 1
-        item.taken_at = timezone.now()
+        item.taken_at = now
         item.save(update_fields=["attempts", "taken_at", "updated_at"])
         return _Claim(True, item)
 
@@ -248,13 +254,23 @@ def print_item_render(*, item_id: int, force: bool = False) -> PrintItem:
     (seconds) runs outside any transaction so it holds no lock. Ready: the file passed (maybe
     with warnings); held: the preflight holds it for staff (reason in hold_reason); failed:
     the render is missing or unreadable, or the build broke (reason in hold_reason)."""
-    from printing import products
-
     claim = _claim(item_id, force=force)
     if not claim.proceed:
         return claim.item
+    try:
+        return _build_and_store(claim.item, force=force)
+    except (DatabaseError, TransientPrintError):
+        # The task retries this delivery: give the claim back so the retry may take it.
+        PrintItem.objects.filter(pk=item_id).update(taken_at=None)
+        raise
+
+
+def _build_and_store(item: PrintItem, *, force: bool) -> PrintItem:
+    from printing import products
+
+    item_id = item.pk
     line = OrderLine.objects.select_related("order", "render", "design", "variant").get(
-        pk=claim.item.order_line_id
+        pk=item.order_line_id
     )
     try:
         render = _render_image(line)

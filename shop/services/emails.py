@@ -4,8 +4,9 @@ The order services call `email_*` inside the transaction of the change the email
 about: the message is rendered then (in the customer's language) and stored as an
 OutboundEmail row that commits or rolls back with the change. After the commit one delivery
 is tried at once; if SMTP is away the beat task `shop.deliver_emails` retries with backoff
-(1, 2, 4 ... minutes, at most an hour apart) until MINIME_EMAIL_MAX_ATTEMPTS, after which the
-email shows as failed in the admin, where staff can send it again."""
+(MINIME_DISPATCH_RETRY_SECONDS, doubling, at most an hour apart) until
+MINIME_EMAIL_MAX_ATTEMPTS, after which the email shows as failed in the admin, where staff can
+send it again."""
 
 import logging
 import smtplib
@@ -22,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from core.dispatch import redispatch_wait
 from shop.conf import shop_settings
 from shop.models import Order, OutboundEmail, Refund
 from shop.services.downloads import download_url, line_is_downloadable, site_url
@@ -53,7 +55,6 @@ logger = logging.getLogger(__name__)
 
 # What a mail server that is down or refusing raises (connection refused, timeouts, 4xx/5xx).
 SMTP_ERRORS = (smtplib.SMTPException, OSError)
-MAX_BACKOFF = timedelta(hours=1)
 
 
 def _send(
@@ -85,7 +86,8 @@ def _send(
 
 
 def _backoff(attempts: int) -> timedelta:
-    return min(timedelta(minutes=2 ** max(0, attempts - 1)), MAX_BACKOFF)
+    # The same doubling wait as every other hand-off (MINIME_DISPATCH_RETRY_SECONDS, capped).
+    return redispatch_wait(attempts)
 
 
 def email_deliver(*, email_id: int, now: Any = None) -> bool:

@@ -1,7 +1,10 @@
 """Print files against faults: a killed worker, a broker away when the payment arrives, a
 render that crashes its worker every time."""
 
+from unittest import mock
+
 import pytest
+from django.utils import timezone
 
 from printing import services
 from printing.models import PrintItem, PrintItemStatus
@@ -107,3 +110,33 @@ def test_staff_re_render_sends_a_finished_item_back_to_the_worker(
         "failed", "pending", "re-render requested",
     )  # fmt: skip
     assert last.actor is not None and len(callbacks) == 1
+
+
+@pytest.mark.django_db
+def test_a_sweep_between_the_commit_and_the_publish_sends_no_second_copy():
+    # Given an order just paid: its print item is committed, its publish not yet run
+    order = paid_order(factories.user_create(), sku="MM-STK-A5")
+    item = PrintItem.objects.get(order_line__order=order)
+
+    # When the beat sweeper runs at that moment
+    with mock.patch("printing.tasks.render_print_item.apply_async") as publish:
+        sent = services.print_items_sweep()
+
+    # Then it leaves the item to the publish already on its way
+    assert sent == 0 and publish.call_count == 0
+    assert item.dispatch_count == 0
+
+
+@pytest.mark.django_db
+def test_a_copy_delivered_while_another_worker_renders_is_left_to_that_worker():
+    # Given an item a worker took a moment ago
+    order = paid_order(factories.user_create(), sku="MM-STK-A5")
+    item = PrintItem.objects.get(order_line__order=order)
+    PrintItem.objects.filter(pk=item.pk).update(taken_at=timezone.now(), attempts=1)
+
+    # When a second copy of its task is delivered
+    again = services.print_item_render(item_id=item.pk)
+
+    # Then nothing is built twice and no attempt is counted
+    assert again.status == PrintItemStatus.PENDING and again.attempts == 1
+    assert not again.file

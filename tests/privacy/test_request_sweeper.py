@@ -7,6 +7,7 @@ from unittest import mock
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerOperationalError
 
 from privacy.erasure import erasure_run, erasure_start
 from privacy.exporting import data_export_create
@@ -17,9 +18,17 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-def test_an_export_whose_task_never_reached_a_worker_is_sent_again(user):
+def test_an_export_whose_task_never_reached_a_worker_is_sent_again(
+    user, django_capture_on_commit_callbacks
+):
     # Given an export recorded but never dispatched (the broker was away at the commit)
-    export = data_export_create(user=user)
+    away = BrokerOperationalError("connection refused")
+    with (
+        mock.patch("privacy.tasks.build_export.apply_async", side_effect=away),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        export = data_export_create(user=user)
+    export.refresh_from_db()
     assert export.dispatched_at is None
 
     # When the sweeper runs (the broker is back)
