@@ -375,7 +375,7 @@ def report(run: dict[str, Any], snap: dict[str, Any], faults: list[Fault]) -> No
         f"(same) {recovery(BROKER, work, faults)}; SMTP outage (emails) "
         f"{recovery(SMTP, mail, faults)}"
         f"\n    by design: a print item taken by a killed worker waits {PRINT_TIMEOUT_S} s, a job "
-        f"{HEARTBEAT_S} s (+ a sweep, + worker start); a failed email 1, 2, 4 ... min"
+        f"{HEARTBEAT_S} s (+ a sweep, + worker start); a failed email 2 s, doubling"
         f"\n  worker start-up {run['startup']:.1f} s; {run['workers']} workers started; "
         f"tracebacks in worker logs {run['tracebacks']}; load average at start "
         f"{run['load'][0]:.2f}, at end {os.getloadavg()[0]:.2f}; {os.cpu_count()} CPUs"
