@@ -5,14 +5,13 @@ per hour, and the 429 page that says when to retry.
 config.settings_test turns allauth's limits off for the rest of the suite; the `limits`
 fixture puts the demo project's limits back and empties the cache around each test."""
 
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.core import mail
 from django.core.cache import cache
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -24,6 +23,7 @@ from figures.models import FigureDesign, Photo
 from tests import factories
 from tests.figures.test_views import FIELDS
 from tests.privacy.test_erasure import private_storage_in
+from tests.threads import in_threads
 
 OWNER_IP = "198.51.100.10"
 STRANGER_IP = "203.0.113.66"
@@ -113,27 +113,6 @@ def test_parallel_hits_never_pass_more_than_the_limit(limits):
     # Then exactly three pass, counted once in the shared cache
     assert sum(result is None for result in results) == 3
     assert sum(isinstance(result, RateLimited) for result in results) == 7
-
-
-def in_threads(count: int, work: Callable[[int], object]) -> list[object]:
-    barrier = threading.Barrier(count)
-    results: list[object] = [None] * count
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 # --- logins ---------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.urls import reverse
 from privacy.models import DataExport, DataSubjectRequest, ErasureReceipt
 from privacy.services import privacy_centre_erasure_request, privacy_centre_export_request
 from tests import factories
-from tests.test_rate_limits import in_threads
+from tests.threads import in_threads
 
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="concurrent writers: PostgreSQL leg"
