@@ -11,7 +11,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
 printing_urls = [path("print/", include("printing.urls"))] if apps.is_installed("printing") else []
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
-    path("accounts/", include("allauth.urls")),
+    path("accounts/", include("privacy.account_urls")),  # allauth, refused forms -> 400
     path("privacy/", include("privacy.urls")),
     path("studio/", include("figures.urls")),
     *printing_urls,

@@ -122,7 +122,9 @@ def test_a_stranger_locks_only_their_own_address_out_of_the_owners_account(clien
     # Given the owner's account, and a stranger who guessed its password 5 times
     owner = factories.user_create()
     for _ in range(5):
-        assert login(client, email=owner.email, password="guess", ip=STRANGER_IP).status_code == 200
+        assert (
+            login(client, email=owner.email, password="guess", ip=STRANGER_IP).status_code == 400
+        )  # refused: wrong password
 
     # When the stranger tries once more, even with the right password
     locked = login(client, email=owner.email, password=factories.PASSWORD, ip=STRANGER_IP)
