@@ -8,9 +8,10 @@ export DJANGO_DEBUG=1  # loads the settings without a secret key; nothing is sig
 for app in figures privacy shop; do
   (cd "$app" && ../.venv/bin/django-admin makemessages -l de --ignore 'migrations/*' --no-obsolete)
 done
-# Only templates/ here: app names are ignored as folder names too, so list the rest explicitly.
+# templates/ and core/ (a package, no app: its Python strings go here too); app names are
+# ignored as folder names too, so list the rest explicitly.
 DJANGO_SETTINGS_MODULE=config.settings .venv/bin/python manage.py makemessages -l de \
-  -e html -e txt --no-obsolete --ignore .venv --ignore var --ignore tests --ignore bench \
+  -e html -e txt -e py --no-obsolete --ignore .venv --ignore var --ignore tests --ignore bench \
   --ignore printing --ignore config --ignore scripts --ignore docs --ignore .ci
 for d in figures privacy shop config; do
   echo "$d: $(msgattrib --untranslated "$d/locale/de/LC_MESSAGES/django.po" | grep -c '^msgid' || true) untranslated"

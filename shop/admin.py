@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_countries.filters import CountryFilter
 
-from core.admin import ReadOnlyAdmin, ReadOnlyInline
+from core.admin import ReadOnlyAdmin, ReadOnlyInline, StatusHistoryInline
 from core.typing import Account
 from shop.admin_filters import DisputeFilter
 from shop.admin_refunds import refund_action, refund_remaining
@@ -102,23 +102,9 @@ class OrderLineInline(ReadOnlyInline):
     )  # fmt: skip
 
 
-class OrderStatusChangeInline(ReadOnlyInline):
+class OrderStatusChangeInline(StatusHistoryInline):
     model = OrderStatusChange
-    verbose_name_plural = _("status history")
-    fields = readonly_fields = ("created_at", "from_status", "to_status", "by", "reason")
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[OrderStatusChange]:
-        return super().get_queryset(request).select_related("actor")
-
-    @admin.display(description=_("by"))
-    def by(self, obj: OrderStatusChange) -> str:
-        # The production queue's words (staff username, "customer", "system"); staff who
-        # look after orders also see which customer account it was.
-        if obj.actor is None:
-            return str(_("system"))
-        if obj.actor.is_staff:
-            return obj.actor.get_username()
-        return f"{_('customer')} ({obj.actor.get_username()})"
+    show_customer_account = True  # staff who look after orders see which account it was
 
 
 class PaymentInline(ReadOnlyInline):

@@ -45,17 +45,6 @@ def can_see_customer_contact(request: HttpRequest) -> bool:
     return request.user.has_perm("shop.view_order")
 
 
-def actor_label(actor: Account | None) -> str:
-    """Who made a change, as production staff see it: staff by their username, any other
-    account as "customer" (never its username, which may be an email address), nobody as
-    "system" (webhooks, workers, sweepers)."""
-    if actor is None:
-        return str(_("system"))
-    if actor.is_staff:
-        return actor.get_username()
-    return str(_("customer"))
-
-
 def object_pk(value: str) -> int:
     """A primary key from the URL; anything else is a 404, never a 500."""
     if not re.fullmatch(r"\d{1,18}", value):

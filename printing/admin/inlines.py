@@ -11,9 +11,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ReadOnlyInline
+from core.admin import ReadOnlyInline, StatusHistoryInline, actor_label
 from printing.admin.common import (
-    actor_label,
     artwork_html,
     can_view_production,
     hold_reason_html,
@@ -71,13 +70,10 @@ def _status_label(value: str) -> str:
     return str(OrderStatus(value).label) if value in OrderStatus.values else value or "-"
 
 
-class HistoryInline(ProductionInline):
+class HistoryInline(ProductionInline, StatusHistoryInline):
+    # Plain text "by": fulfilment staff have no access to the accounts admin.
     model = OrderStatusChange
-    verbose_name_plural = _("status history")
     fields = readonly_fields = ("created_at", "from_label", "to_label", "by", "reason")
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[OrderStatusChange]:
-        return super().get_queryset(request).select_related("actor")
 
     @admin.display(description=_("from"))
     def from_label(self, obj: OrderStatusChange) -> str:
@@ -86,11 +82,6 @@ class HistoryInline(ProductionInline):
     @admin.display(description=_("to"))
     def to_label(self, obj: OrderStatusChange) -> str:
         return _status_label(obj.to_status)
-
-    @admin.display(description=_("by"))
-    def by(self, obj: OrderStatusChange) -> str:
-        # Plain text: fulfilment staff have no access to the accounts admin.
-        return actor_label(obj.actor)
 
 
 class RefundInline(ProductionInline):

@@ -3,18 +3,16 @@
 from typing import Any, cast
 
 from django.contrib import admin
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ReadOnlyInline
+from core.admin import StatusHistoryInline
 from core.files import private_file_response
 from printing.admin.actions import rerender_print_items
 from printing.admin.common import (
     FileAdmin,
-    actor_label,
     has_perm,
     hold_reason_html,
     preflight_html,
@@ -24,17 +22,8 @@ from printing.bundles import print_file_content_type, print_file_name
 from printing.models import PrintItem, PrintItemStatusChange
 
 
-class PrintItemHistoryInline(ReadOnlyInline):
+class PrintItemHistoryInline(StatusHistoryInline):
     model = PrintItemStatusChange
-    verbose_name_plural = _("status history")
-    fields = readonly_fields = ("created_at", "from_status", "to_status", "by", "reason")
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[PrintItemStatusChange]:
-        return super().get_queryset(request).select_related("actor")
-
-    @admin.display(description=_("by"))
-    def by(self, obj: PrintItemStatusChange) -> str:
-        return actor_label(obj.actor)
 
 
 @admin.register(PrintItem)

@@ -16,7 +16,6 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -129,8 +128,8 @@ def emails_deliver_due(*, now: Any = None, limit: int = 200) -> int:
     """The beat task: send every email whose next attempt is due. Returns how many were
     sent; stops early while SMTP is down (the next run tries again)."""
     now = now or timezone.now()
-    due = OutboundEmail.objects.filter(status=OutboundEmail.Status.PENDING).filter(
-        Q(next_attempt_at__lte=now)
+    due = OutboundEmail.objects.filter(
+        status=OutboundEmail.Status.PENDING, next_attempt_at__lte=now
     )
     sent = 0
     for email_id in due.order_by("next_attempt_at").values_list("pk", flat=True)[:limit]:
