@@ -51,6 +51,12 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
+    # Mini-Me Merch plugin apps, first: their templates override allauth's account frame and
+    # the admin's base_site.html (as README's snippet has it).
+    "privacy",
+    "figures",
+    "shop",
+    "printing",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -61,11 +67,6 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "django_countries",
-    # Mini-Me Merch plugin apps
-    "privacy",
-    "figures",
-    "shop",
-    "printing",
 ]
 
 MIDDLEWARE = [
@@ -96,7 +97,7 @@ SITE_ID = 1
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [],  # every template ships in its app (<app>/templates/)
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -104,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "core.context_processors.minime",  # minime_base_template
             ],
         },
     },
@@ -202,7 +204,6 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Mini-Me Merch <shop@l
 # --- i18n ---------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("de", _("German"))]
-LOCALE_PATHS = [BASE_DIR / "config" / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Berlin")
 USE_I18N = True
 USE_TZ = True
@@ -222,6 +223,23 @@ STORAGES = {
         "OPTIONS": {"location": PRIVATE_FILES_ROOT, "base_url": "/nonexistent-private/"},
     },
 }
+# MINIME_S3_BUCKET: the private files go to that S3 bucket instead (django-storages, the `s3`
+# extra). Credentials come from boto3's usual chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY,
+# an instance role). No URL to the bucket is ever handed out: every download streams through
+# Django's owner-checked views, so objects stay private and no signed links are made.
+if os.environ.get("MINIME_S3_BUCKET"):
+    STORAGES["minime_private"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["MINIME_S3_BUCKET"],
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,  # MinIO, moto...
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            # "" for a bucket with ACLs disabled (AWS's default): it refuses any ACL header.
+            "default_acl": os.environ.get("AWS_DEFAULT_ACL", "private") or None,
+            "querystring_auth": False,
+            "file_overwrite": False,
+        },
+    }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -235,6 +253,7 @@ CELERY_RESULT_BACKEND = os.environ.get(
 # Job state lives in our own tables; Celery results are not needed.
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
+MINIME_GPU_QUEUE = "gpu"  # generation jobs (figures.generate_renders)
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

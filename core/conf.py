@@ -7,6 +7,8 @@ from typing import Any
 
 from django.conf import settings
 
+DEFAULT_BASE_TEMPLATE = "minime/base.html"  # shop/templates/minime/base.html
+
 
 class AppSettings:
     """Subclasses add one property per setting; names are read with the MINIME_ prefix."""
@@ -22,6 +24,11 @@ class CoreSettings(AppSettings):
     def PRIVATE_STORAGE(self) -> str:
         """Alias in settings.STORAGES for customer photos, renders, print files and exports."""
         return str(self._get("PRIVATE_STORAGE", "minime_private"))
+
+    @property
+    def BASE_TEMPLATE(self) -> str:
+        """The page frame every customer page extends (a host's own site frame)."""
+        return str(self._get("BASE_TEMPLATE", DEFAULT_BASE_TEMPLATE))
 
     @property
     def DISPATCH_RETRY_SECONDS(self) -> int:

@@ -53,7 +53,10 @@ class GenerationJobAdmin(admin.ModelAdmin):
 @admin.register(Render)
 class RenderAdmin(admin.ModelAdmin):
     list_display = ["id", "job", "index", "seed", "created_at"]
-    readonly_fields = [f.name for f in Render._meta.fields]
+    # No image field: the admin would link its storage URL (on S3, a bucket URL). Staff see
+    # the art through the production queue's views, which stream it through Django.
+    exclude = ["image"]
+    readonly_fields = [f.name for f in Render._meta.fields if f.name != "image"]
 
     def has_add_permission(self, request):
         return False

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from core.text import SingleLineTextField
 from core.typing import Account
 from figures.models import BoxTheme, Photo, Style
-from figures.printable import unprintable_message
+from figures.printable import layout_problems, unprintable_message
 
 MAX_ACCESSORIES = 4
 ACCESSORY_FIELDS = tuple(f"accessory_{i}" for i in range(1, MAX_ACCESSORIES + 1))
@@ -17,8 +17,9 @@ PRINTED_FIELDS = ("name", "tagline", *ACCESSORY_FIELDS)
 class DesignFieldsForm(forms.Form):
     """The figure's fields: used for a new design and for tweaks before regenerating.
 
-    Every text is one line (core.text) that the print shop can set (figures.printable): all
-    of it is checked in is_valid(), before the view stores anything."""
+    Every text is one line (core.text) that the print shop can set (figures.printable), and
+    together they fit the box at the printer's minimum text size (the registered layout
+    checkers): all of it is checked in is_valid(), before the view stores anything."""
 
     name = SingleLineTextField(
         label=_("Figure name"),
@@ -46,6 +47,13 @@ class DesignFieldsForm(forms.Form):
             message = unprintable_message(text) if text else None
             if message:
                 self.add_error(field, message)
+        name = cleaned.get("name")
+        if name and not any(field in self.errors for field in PRINTED_FIELDS):
+            # Only texts that are printable one by one: does the box have room for them?
+            accessories = [cleaned.get(field) or "" for field in ACCESSORY_FIELDS]
+            problems = layout_problems(name, cleaned.get("tagline") or "", accessories)
+            for field, message in problems.items():
+                self.add_error(field if field in self.fields else None, message)
         return cleaned
 
     def design_fields(self) -> dict[str, Any]:

@@ -11,9 +11,14 @@ Two kinds of refusal:
 - characters no print font has a glyph for. figures knows nothing about fonts (printing is a
   higher layer): the app that owns them registers a checker here (printing does it in its
   ready()); without one, nothing more is checked.
+
+And a layout check: a text the box cannot set at the printer's minimum text size (too long a
+name, tagline or accessory list) is refused at the form too. The app that lays the box out
+registers a layout checker (`printable_layout_checker_register`); `layout_problems` merges
+what every checker says.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from django.utils.translation import gettext as _
 
@@ -21,6 +26,12 @@ from django.utils.translation import gettext as _
 PrintableTextChecker = Callable[[str], str]
 
 _checkers: list[PrintableTextChecker] = []
+
+# A layout checker takes (name, tagline, accessories) and returns {form field: message} for
+# the texts it cannot lay out; fields are "name", "tagline" and "accessory_<n>" (n from 1).
+PrintableLayoutChecker = Callable[[str, str, Sequence[str]], dict[str, str]]
+
+_layout_checkers: list[PrintableLayoutChecker] = []
 
 MAX_SHOWN = 8
 
@@ -59,6 +70,26 @@ def printable_text_checker_register(checker: PrintableTextChecker) -> None:
 
 def printable_text_checkers() -> tuple[PrintableTextChecker, ...]:
     return tuple(_checkers)
+
+
+def printable_layout_checker_register(checker: PrintableLayoutChecker) -> None:
+    """Add a layout checker (once): the design form asks it about every design's texts."""
+    if checker not in _layout_checkers:
+        _layout_checkers.append(checker)
+
+
+def printable_layout_checkers() -> tuple[PrintableLayoutChecker, ...]:
+    return tuple(_layout_checkers)
+
+
+def layout_problems(name: str, tagline: str, accessories: Sequence[str]) -> dict[str, str]:
+    """{field: message} from every registered layout checker; for a field named by more than
+    one, the first checker's message."""
+    problems: dict[str, str] = {}
+    for checker in _layout_checkers:
+        for field, message in checker(name, tagline, accessories).items():
+            problems.setdefault(field, message)
+    return problems
 
 
 def _in(ranges: tuple[tuple[int, int], ...], ch: str) -> bool:

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from core.conf import AppSettings
+from printing.press.profiles import PrinterProfile, printer_profile
 
 _DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 _NOTO = Path("/usr/share/fonts/truetype/noto")  # Debian fonts-noto-core
@@ -50,9 +51,15 @@ class PrintingSettings(AppSettings):
         return int(self._get("PRINT_RENDER_TIMEOUT", 300))
 
     @property
+    def PRINTER_PROFILE(self) -> PrinterProfile:
+        """What the print provider asks of a file (printing.press.profiles): a built-in name
+        ("generic", "gelato") or a dict of fields for a custom printer."""
+        return printer_profile(self._get("PRINTER_PROFILE", None))
+
+    @property
     def ICC_PROFILE(self) -> str:
-        """CMYK output profile for images and the PDF OutputIntent."""
-        return str(self._get("ICC_PROFILE", "/usr/share/color/icc/ghostscript/default_cmyk.icc"))
+        """CMYK output profile for images and the PDF OutputIntent (the printer profile's)."""
+        return self.PRINTER_PROFILE.icc_profile
 
     @property
     def FONT_REGULAR(self) -> str:
@@ -78,12 +85,17 @@ class PrintingSettings(AppSettings):
 
     @property
     def BLEED_MM(self) -> float:
-        return float(self._get("BLEED_MM", 3.0))
+        return self.PRINTER_PROFILE.bleed_mm
 
     @property
     def SAFE_MARGIN_MM(self) -> float:
         """Text and important art stay at least this far inside the trim."""
-        return float(self._get("SAFE_MARGIN_MM", 4.0))
+        return self.PRINTER_PROFILE.safe_margin_mm
+
+    @property
+    def MIN_TEXT_PT(self) -> float:
+        """No text is printed smaller (wrapped, shortened or refused at the form instead)."""
+        return self.PRINTER_PROFILE.min_text_pt
 
     @property
     def MIN_DPI(self) -> int:

@@ -1,12 +1,14 @@
 """Print-ready PDF building blocks shared by every product (printing.products builds them).
 
-One page per document: the trim size plus printing_settings.BLEED_MM on each side, with TrimBox
-and BleedBox set, so the press trims (or the die cuts) where the customer's product ends and
-backgrounds run 3 mm past that line. Everything is CMYK: colours are CMYKColor (the canvas
-refuses RGB), images go sRGB -> the output ICC profile (perceptual) and are embedded as CMYK
-JPEGs, fonts are embedded TrueType subsets, and the cut lines are spot colours ('CutContour',
-'Dieline') that overprint, so a RIP routes them to the cutter and they knock nothing out. An
-OutputIntent with the same ICC profile is added last (reportlab cannot write one).
+One page per document (more with `new_page`): the trim size plus the printer profile's bleed
+(printing_settings.BLEED_MM) on each side, with TrimBox and BleedBox set, so the press trims
+(or the die cuts) where the customer's product ends and backgrounds run past that line.
+Everything is CMYK: colours are CMYKColor or spot colours, written exactly as given (the canvas
+refuses RGB and grey rather than converting them), images go sRGB -> the output ICC profile
+(perceptual) and are embedded as CMYK JPEGs, fonts are embedded TrueType subsets, and the cut
+and crease lines are spot colours (named by the printer profile) that overprint, each on its
+own optional-content layer (`PrintDocument.layer`), so a RIP routes them to the cutter and
+they knock nothing out. `finish()` makes the file PDF/X-4 (printing.press.pdfx).
 
 Drawing happens in millimetres with the origin at the trim's lower-left corner
 (`PrintDocument.mm_space()`); the bleed lies at negative coordinates and beyond the trim size.
@@ -22,15 +24,16 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pikepdf
-from PIL import Image, ImageCms
+from PIL import Image
 from reportlab import rl_config
-from reportlab.lib.colors import CMYKColor, CMYKColorSep
+from reportlab.lib.colors import CMYKColor, CMYKColorSep, toColor
 from reportlab.pdfgen.canvas import Canvas
 
 from printing.conf import printing_settings
 from printing.press import colour
-from printing.press.colour import to_cmyk
+from printing.press.colour import cmyk_jpeg_bytes
 from printing.press.fonts import font_covering, fonts, text_width_mm
+from printing.press.pdfx import pdfx_convert, pdfx_save
 from printing.press.units import MM, PT
 
 # reportlab wraps every stream in ASCII85 by default, in pure Python unless the optional
@@ -39,13 +42,21 @@ from printing.press.units import MM, PT
 # how streams are encoded, for every reportlab document of the process).
 rl_config.useA85 = 0
 
-JPEG_QUALITY = 92
 
-# Spot colours of the cutter. 'CutContour' is the name cutting plotters and kiss-cut RIPs look
-# for; the alternate CMYK only decides how a proof shows the line.
-CUT_CONTOUR = CMYKColorSep(0, 1, 0, 0, spotName="CutContour", density=1)
-DIELINE = CMYKColorSep(1, 0, 0.2, 0, spotName="Dieline", density=1)
-SPOT_NAMES = ("CutContour", "Dieline")
+def cut_colour() -> CMYKColorSep:
+    """The cut line's spot colour, named by the printer profile ('CutContour' is the name
+    cutting plotters and kiss-cut RIPs look for; the alternate CMYK only decides how a proof
+    shows the line)."""
+    name = printing_settings.PRINTER_PROFILE.cut_spot
+    return CMYKColorSep(0, 1, 0, 0, spotName=name, density=1)
+
+
+def crease_colour() -> CMYKColorSep:
+    """The crease (fold) line's spot colour, named by the printer profile (e.g. 'Crease')."""
+    name = printing_settings.PRINTER_PROFILE.crease_spot
+    return CMYKColorSep(1, 0, 0.2, 0, spotName=name, density=1)
+
+
 CUT_LINE_WIDTH_PT = 0.5
 FOLD_DASH_MM = (3.0, 2.0)
 
@@ -54,11 +65,28 @@ WHITE = colour.WHITE.reportlab()
 BLACK = colour.BLACK.reportlab()
 
 
-def cmyk_jpeg_bytes(image: Image.Image, *, quality: int = JPEG_QUALITY) -> bytes:
-    """The image through the press profile as a CMYK JPEG."""
-    buffer = io.BytesIO()
-    to_cmyk(image).save(buffer, format="JPEG", quality=quality, optimize=False)
-    return buffer.getvalue()
+class ColourRefused(ValueError):
+    """A colour that is not process CMYK or a spot colour was set on a print canvas."""
+
+
+def _cmyk_only(colour: object) -> CMYKColor:
+    """reportlab's colour hook on the print canvas: CMYK and spot colours pass unchanged (the
+    k / K operands are the colour's own values); anything else is refused, never converted."""
+    found = toColor(colour)
+    if isinstance(found, CMYKColor):
+        return found
+    raise ColourRefused(f"print files take CMYK or spot colours only, not {colour!r}")
+
+
+class PrintCanvas(Canvas):
+    """A reportlab canvas that writes CMYK and spot colours only (see _cmyk_only); grey
+    levels (reportlab's setFillGray / setStrokeGray, DeviceGray) are refused as well."""
+
+    def setFillGray(self, gray: float, alpha: float | None = None) -> None:
+        raise ColourRefused(f"print files take CMYK or spot colours only, not grey {gray}")
+
+    def setStrokeGray(self, gray: float, alpha: float | None = None) -> None:
+        raise ColourRefused(f"print files take CMYK or spot colours only, not grey {gray}")
 
 
 # --- Paths ------------------------------------------------------------------------------------
@@ -101,7 +129,7 @@ def arc_points(
 
 
 class PrintDocument:
-    """One print-ready page: trim + bleed, TrimBox/BleedBox, CMYK only.
+    """A print-ready page (more with new_page): trim + bleed, TrimBox/BleedBox, CMYK only.
 
     Draw in millimetres inside `with doc.mm_space():` (origin at the trim's lower-left
     corner); `doc.canvas` in its base state is reportlab's point space with the origin at the
@@ -123,20 +151,23 @@ class PrintDocument:
         self.bleed_mm = printing_settings.BLEED_MM if bleed_mm is None else float(bleed_mm)
         self.fonts = fonts()
         self._buffer = io.BytesIO()
+        self.title = title
         self._tmp = tempfile.TemporaryDirectory(prefix="minime-print-")
+        self._layers: dict[str, str] = {}  # layer name -> its resource name on the page
         # id(image) -> (image, its JPEG): an image placed twice is embedded once (reportlab
         # reuses the XObject of a file name it has seen). The entry holds the image: ids stay.
         self._jpegs: dict[int, tuple[Image.Image, Path]] = {}
         b = self.bleed_mm * MM
         page_w = (self.width_mm + 2 * self.bleed_mm) * MM
         page_h = (self.height_mm + 2 * self.bleed_mm) * MM
-        self.canvas = Canvas(
+        self.canvas = PrintCanvas(
             self._buffer,
             pagesize=(page_w, page_h),
             trimBox=(b, b, page_w - b, page_h - b),
             bleedBox=(0, 0, page_w, page_h),
-            # Process CMYK or named separations only ("cmyk" would turn spots into process)
-            enforceColorSpace="sep_cmyk",
+            # Not reportlab's "sep_cmyk": it turns every CMYK colour whose naive RGB is a grey
+            # (a dark navy) into 0/0/0/100. This hook passes CMYK as is and refuses the rest.
+            enforceColorSpace=_cmyk_only,
             initialFontName=self.fonts.regular,
             pageCompression=1,
         )
@@ -259,60 +290,54 @@ class PrintDocument:
             c.drawText(line)
         c.restoreState()
 
+    def new_page(self, width_mm: float, height_mm: float) -> None:
+        """Close the page and go on with one of width_mm x height_mm trim (the same bleed,
+        its own MediaBox, TrimBox and BleedBox), e.g. the box's insert card."""
+        self.canvas.showPage()
+        self.width_mm, self.height_mm = float(width_mm), float(height_mm)
+        b = self.bleed_mm * MM
+        page_w = (self.width_mm + 2 * self.bleed_mm) * MM
+        page_h = (self.height_mm + 2 * self.bleed_mm) * MM
+        self.canvas.setPageSize((page_w, page_h))
+        self.canvas.setTrimBox((b, b, page_w - b, page_h - b))
+        self.canvas.setBleedBox((0, 0, page_w, page_h))
+
+    @contextmanager
+    def layer(self, name: str) -> Iterator[Canvas]:
+        """What is drawn inside goes on the optional-content layer `name` (e.g. the printer
+        profile's cut or crease spot name): a marked-content sequence /OC ... BDC ... EMC,
+        the layer's OCG added to the page resources by finish()."""
+        key = self._layers.setdefault(name, f"OC{len(self._layers) + 1}")
+        self.canvas.addLiteral(f"/OC /{key} BDC")
+        try:
+            yield self.canvas
+        finally:
+            self.canvas.addLiteral("EMC")
+
     def finish(self) -> bytes:
-        """Close the page, add the OutputIntent, return the PDF."""
+        """Close the page and return it as PDF/X-4 (printing.press.pdfx)."""
         try:
             self.canvas.showPage()
             self.canvas.save()
-            return output_intent_add(self._buffer.getvalue())
+            with pikepdf.open(io.BytesIO(self._buffer.getvalue())) as pdf:
+                self._layers_attach(pdf)
+                pdfx_convert(pdf, title=self.title)
+                out = io.BytesIO()
+                pdfx_save(pdf, out)
+            return out.getvalue()
         finally:
             self._tmp.cleanup()
 
-
-def _rgb_image_to_cmyk(obj: object) -> None:
-    """An RGB image drawn by other code (packaging's figure, with its soft mask) -> CMYK JPEG
-    through the output profile. The soft mask stays as it is."""
-    if not (
-        isinstance(obj, pikepdf.Stream)
-        and obj.get("/Subtype") == pikepdf.Name.Image
-        and obj.get("/ColorSpace") == pikepdf.Name.DeviceRGB
-        and int(obj.get("/BitsPerComponent", 8)) == 8
-    ):
-        return
-    image = pikepdf.PdfImage(obj).as_pil_image()
-    obj.write(cmyk_jpeg_bytes(image), filter=pikepdf.Name.DCTDecode)
-    obj.ColorSpace = pikepdf.Name.DeviceCMYK
-    # Pillow writes Adobe-style (inverted) CMYK JPEGs, as reportlab assumes for its own.
-    obj.Decode = pikepdf.Array([1, 0, 1, 0, 1, 0, 1, 0])
-
-
-def output_intent_add(data: bytes, *, profile_path: str | None = None) -> bytes:
-    """Add a GTS_PDFX OutputIntent with the CMYK output profile (N=4) and convert any RGB
-    image other code drew (packaging's figure) to CMYK."""
-    profile_path = profile_path or printing_settings.ICC_PROFILE
-    icc_bytes = Path(profile_path).read_bytes()
-    description = ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(profile_path)).strip()
-    with pikepdf.open(io.BytesIO(data)) as pdf:
-        profile = pikepdf.Stream(pdf, icc_bytes)
-        profile.N = 4
-        profile.Alternate = pikepdf.Name.DeviceCMYK
-        intent = pikepdf.Dictionary(
-            Type=pikepdf.Name.OutputIntent,
-            S=pikepdf.Name.GTS_PDFX,
-            OutputConditionIdentifier=pikepdf.String("Custom"),
-            OutputCondition=pikepdf.String(description or Path(profile_path).name),
-            Info=pikepdf.String(description or Path(profile_path).name),
-            RegistryName=pikepdf.String("http://www.color.org"),
-            DestOutputProfile=pdf.make_indirect(profile),
-        )
-        pdf.Root.OutputIntents = pikepdf.Array([pdf.make_indirect(intent)])
-        for obj in list(pdf.objects):
-            _rgb_image_to_cmyk(obj)
-        pdf.docinfo[pikepdf.Name.Trapped] = pikepdf.Name("/False")
-        out = io.BytesIO()
-        pdf.save(
-            out,
-            compress_streams=True,
-            deterministic_id=True,
-        )
-    return out.getvalue()
+    def _layers_attach(self, pdf: pikepdf.Pdf) -> None:
+        """Each layer drawn into becomes an OCG in the pages' /Properties under the name the
+        content stream's BDC uses (pdfx_convert then registers it in /OCProperties)."""
+        if not self._layers:
+            return
+        properties = pikepdf.Dictionary()
+        for name, key in self._layers.items():
+            ocg = pikepdf.Dictionary(Type=pikepdf.Name.OCG, Name=pikepdf.String(name))
+            properties[f"/{key}"] = pdf.make_indirect(ocg)
+        for page in pdf.pages:  # one set of names for the whole document: every page gets it
+            if "/Resources" not in page.obj:
+                page.obj.Resources = pikepdf.Dictionary()
+            page.obj.Resources.Properties = properties

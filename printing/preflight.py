@@ -20,8 +20,12 @@ The resolution rule (also written into every report under "rule"):
 The finished PDF is then read back (printing.pdf_inspect), independently of the code that drew
 it: the placed size and pixels of every image (walking the content streams with their
 transformation matrices), colour spaces, fonts and whether they are embedded, TrimBox /
-BleedBox, spot colour separations, overprint, and the OutputIntent. A problem there (a font not
-embedded, a box of the wrong size) also holds the line: it must never reach the press unnoticed.
+BleedBox, spot colour separations, overprint, the OutputIntent, and every text run and stroke
+with its size and colour. A problem there also holds the line, listed in the reason, so it
+never reaches the press unnoticed: a box of the wrong size, a missing spot colour, anything
+that keeps the file from being PDF/X-4 (printing.press.pdfx_check: a font not embedded, an RGB
+colour, no OutputIntent, ...), text below the printer profile's minimum size, or small text /
+hairlines in more than one process ink (printing.press.small_type).
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from PIL import Image, ImageFilter
 
 from printing.conf import printing_settings
 from printing.pdf_inspect import pdf_inspect
+from printing.press.small_type import small_type_problems
 
 logger = logging.getLogger(__name__)
 
@@ -278,6 +283,10 @@ class Preflight:
                 separations=file_info["separations"],
                 overprint=file_info["overprint"],
                 output_intent=file_info["output_intent"],
+                layers=file_info["layers"],
+                pdfx_problems=file_info["pdfx_problems"],
+                text=[_text_entry(run) for run in file_info["text"]],
+                strokes=file_info["strokes"],
             )
         if png is not None:
             report.update(pixels=list(png.size), mode=png.mode)
@@ -392,18 +401,24 @@ class Preflight:
                         f"image {img['name']} is {img['colorspace']}, not CMYK "
                         "(the RIP converts it)"
                     )
-        for font in info["fonts"]:
-            if not font["embedded"]:
-                self.errors.append(f"font {font['name']} is not embedded")
         for name in self.expect_separations:
             if name not in info["separations"]:
                 self.errors.append(f"spot colour {name} missing")
         if self.expect_separations and not info["overprint"]:
             self.errors.append("cut lines do not overprint")
-        if not info["output_intent"]:
-            self.errors.append("no OutputIntent")
         if self.errors:
             self.holds.append("file check failed: " + "; ".join(self.errors))
+        # Fonts embedded, the OutputIntent, colour spaces: the PDF/X-4 check covers them.
+        if info["pdfx_problems"]:
+            self.holds.append("not PDF/X-4: " + "; ".join(info["pdfx_problems"]))
+        small = small_type_problems(info, min_text_pt=printing_settings.MIN_TEXT_PT)
+        if small:
+            self.holds.append("small type: " + "; ".join(small))
+
+
+def _text_entry(run: dict[str, Any]) -> dict[str, Any]:
+    """A text run for the report: what, how large, in which colours."""
+    return {key: run[key] for key in ("text", "size_pt", "font", "fill", "stroke")}
 
 
 def _find(found: list[dict[str, Any]], px: tuple[int, int]) -> dict[str, Any] | None:

@@ -8,6 +8,7 @@ class PrivacyConfig(AppConfig):
     verbose_name = _("Privacy")
 
     def ready(self) -> None:
+        from core import checks  # noqa: F401  (the host's settings: minime.E001...)
         from privacy.handlers import AccountsPrivacyHandler
         from privacy.registry import register
 

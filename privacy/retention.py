@@ -23,6 +23,19 @@ from privacy.registry import (
 )
 
 
+def _unused_since(User: Any, cutoff: datetime) -> Q:
+    """Customer accounts of any AUTH_USER_MODEL unused since cutoff: staff and superusers are
+    never erased; a model without date_joined counts only accounts that have logged in."""
+    fields = {field.name for field in User._meta.get_fields()}
+    query = Q(last_login__lt=cutoff)
+    if "date_joined" in fields:
+        query |= Q(last_login__isnull=True, date_joined__lt=cutoff)
+    for flag in ("is_staff", "is_superuser"):
+        if flag in fields:
+            query &= Q(**{flag: False})
+    return query
+
+
 class UnusedAccountsRule(RetentionRule):
     """Accounts with no login and no use by any app (orders, designs: their holds) for
     MINIME_UNUSED_ACCOUNT_DAYS are erased like an erasure request."""
@@ -38,14 +51,11 @@ class UnusedAccountsRule(RetentionRule):
         result = RuleResult(self.name)
         cutoff = self.cutoff(now)
         User = get_user_model()
-        users = list(
-            User.objects.filter(is_staff=False, is_superuser=False)
-            .filter(Q(last_login__lt=cutoff) | Q(last_login__isnull=True, date_joined__lt=cutoff))
-            .order_by("pk")
-        )
+        users = list(User._default_manager.filter(_unused_since(User, cutoff)).order_by("pk"))
         holds = retention_holds(model=User, pks=[user.pk for user in users])
         for user in users:
-            used = clock_start(user.last_login or user.date_joined, pk=user.pk, holds=holds)
+            start = user.last_login or getattr(user, "date_joined", None)
+            used = start and clock_start(start, pk=user.pk, holds=holds)
             if used is None or used >= cutoff:
                 continue
             result.items.append(f"Account {user.pk}")

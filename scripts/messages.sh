@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
-# Refresh the German catalogs (each app's Python strings; templates/ into config/locale) and
-# compile them. Keeps existing translations; new entries need translating before committing.
+# Refresh the German catalogs (each app's Python strings and templates, <app>/templates/, into
+# <app>/locale) and compile them. Keeps existing translations; new entries need translating
+# before committing. `core` is a package, not an app (Django reads no catalog of its own from
+# it): its strings go into privacy's catalog, through a symlink that lives only while this runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 unset DJANGO_SETTINGS_MODULE
 export DJANGO_DEBUG=1  # loads the settings without a secret key; nothing is signed
+trap 'rm -f privacy/_core' EXIT
+ln -sfn ../core privacy/_core
 for app in figures privacy shop; do
-  (cd "$app" && ../.venv/bin/django-admin makemessages -l de --ignore 'migrations/*' --no-obsolete)
+  (cd "$app" && ../.venv/bin/django-admin makemessages -l de -e html -e txt -e py --symlinks \
+    --ignore 'migrations/*' --no-obsolete)
 done
-# templates/ and core/ (a package, no app: its Python strings go here too); app names are
-# ignored as folder names too, so list the rest explicitly.
-DJANGO_SETTINGS_MODULE=config.settings .venv/bin/python manage.py makemessages -l de \
-  -e html -e txt -e py --no-obsolete --ignore .venv --ignore var --ignore tests --ignore bench \
-  --ignore printing --ignore config --ignore scripts --ignore docs --ignore .ci
-for d in figures privacy shop config; do
+rm -f privacy/_core
+for d in figures privacy shop; do
   echo "$d: $(msgattrib --untranslated "$d/locale/de/LC_MESSAGES/django.po" | grep -c '^msgid' || true) untranslated"
 done
-DJANGO_SETTINGS_MODULE=config.settings .venv/bin/python manage.py compilemessages --ignore .venv --ignore var
+for app in figures privacy shop; do
+  (cd "$app" && ../.venv/bin/django-admin compilemessages)
+done

@@ -19,10 +19,10 @@ from tests.factories import printing as print_factories
 from tests.factories import shop as shop_factories
 
 ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE_DIRS = [ROOT / "templates", *ROOT.glob("*/templates")]
+TEMPLATE_DIRS = sorted(ROOT.glob("*/templates"))  # each app ships its own
 # Emails are not pages: no browser applies the site's policy to them, and mail clients need
 # inline styles.
-EMAIL_TEMPLATES = ROOT / "templates" / "shop" / "email"
+EMAIL_TEMPLATES = ROOT / "shop" / "templates" / "shop" / "email"
 
 
 class InlineCodeFinder(HTMLParser):

@@ -49,8 +49,18 @@ def test_without_a_secret_key_and_debug_off_the_site_refuses_to_start(tmp_path):
     assert "DJANGO_SECRET_KEY is not set and DEBUG is off" in result.stderr
 
 
+# Live Stripe keys: with DEBUG off `check --deploy` refuses missing ones (minime.E010-E012).
+LIVE_STRIPE = {
+    "MINIME_STRIPE_SECRET_KEY": "sk_live_" + "a" * 24,
+    "MINIME_STRIPE_PUBLISHABLE_KEY": "pk_live_" + "b" * 24,
+    "MINIME_STRIPE_WEBHOOK_SECRET": "whsec_" + "c" * 24,
+}
+
+
 def test_https_settings_pass_check_deploy_without_a_warning(tmp_path):
-    env = settings_env(tmp_path, DJANGO_SECRET_KEY=secrets.token_urlsafe(50), DJANGO_HTTPS="1")
+    env = settings_env(
+        tmp_path, DJANGO_SECRET_KEY=secrets.token_urlsafe(50), DJANGO_HTTPS="1", **LIVE_STRIPE
+    )
 
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
 
@@ -67,6 +77,8 @@ def test_without_https_check_deploy_names_what_is_missing(tmp_path):
 
     for warning in ("W004", "W008", "W012", "W016"):
         assert f"security.{warning}" in result.stderr
+    for error in ("E010", "E011", "E012"):  # and the Stripe keys production needs
+        assert f"minime.{error}" in result.stderr
 
 
 def test_https_turns_on_hsts_redirect_secure_cookies_and_the_proxy_header(tmp_path):

@@ -1,4 +1,5 @@
-"""Print batches (read-only): sheets imposed by the queue's "Create a print batch" action."""
+"""Print batches (read-only): sheets imposed by the queue's "Create a print batch" action,
+one stock per press sheet (printing.imposition.stock)."""
 
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.files import private_file_response
 from printing.admin.common import FileAdmin
+from printing.imposition.stock import stock_for
 from printing.models import PrintBatch
 
 
@@ -22,12 +24,13 @@ class PrintBatchAdmin(FileAdmin):
         "created_by",
         "sheet_size",
         "sheet_count",
+        "stocks",
         "pieces",
         "download",
     ]
     list_select_related = ["created_by"]
     fields = readonly_fields = (
-        "created_at", "created_by", "sheet_size", "sheet_count", "download", "orders",
+        "created_at", "created_by", "sheet_size", "sheet_count", "stocks", "download", "orders",
     )  # fmt: skip
     ordering = ["-created_at"]
 
@@ -37,6 +40,13 @@ class PrintBatchAdmin(FileAdmin):
     @admin.display(description=_("print items"))
     def pieces(self, obj: PrintBatch) -> int:
         return len(obj.items.all())
+
+    @admin.display(description=_("stocks"))
+    def stocks(self, obj: PrintBatch) -> str:
+        """The stocks to load (each press sheet carries one; its slug line names it)."""
+        kinds = {i.order_line.product_kind for i in obj.items.all()}
+        names = {stock.name for kind in kinds if (stock := stock_for(kind))}
+        return ", ".join(sorted(names))
 
     @admin.display(description=_("orders"))
     def orders(self, obj: PrintBatch) -> str:

@@ -1,5 +1,5 @@
-"""A print batch: the items' print PDFs imposed onto press sheets with crop marks and a slug
-line, stored as one PDF."""
+"""A print batch: the items' print PDFs imposed onto press sheets (one stock per sheet) with
+crop marks and a slug line, stored as one PDF/X-4 file."""
 
 import tempfile
 from collections.abc import Sequence
@@ -15,34 +15,18 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from reportlab.lib.colors import CMYKColorSep
-from reportlab.lib.utils import simpleSplit
-from reportlab.pdfgen.canvas import Canvas
 
 from core.typing import Account
 from printing.conf import printing_settings
 from printing.imposition import BatchRefused
-from printing.imposition.layout import (
-    SHEET_EDGE,
-    SHEET_SIZES_MM,
-    SLUG_TOP,
-    Piece,
-    Rect,
-    Sheet,
-    box_rect,
-    crop_marks,
-    sheet_layout,
-)
+from printing.imposition.layout import SHEET_SIZES_MM, Piece, Rect, Sheet, box_rect, sheet_layout
+from printing.imposition.marks import SlugInfo, marks_layer
+from printing.imposition.stock import stock_for
 from printing.models import PrintBatch, PrintItem, PrintItemStatus
-from printing.press import colour
-from printing.press.fonts import fonts
-from printing.press.units import MM
+from printing.press.pdfx import pdfx_finish
 from shop.models import ProductKind
 
 BATCHABLE_KINDS = frozenset({ProductKind.STICKER_SHEET, ProductKind.ART_PRINT})
-MARK_WIDTH = 0.25  # pt, a hairline
-REGISTRATION = CMYKColorSep(1, 1, 1, 1, spotName="All", density=1)
-SLUG_FONT_SIZE = 6.0
 
 
 def print_item_refusal(item: PrintItem) -> str | None:
@@ -62,52 +46,6 @@ def print_item_refusal(item: PrintItem) -> str | None:
     return None
 
 
-def _marks_layer(batch: PrintBatch, sheet_name: str, sheets: list[Sheet]) -> bytes:
-    """One page per sheet: crop marks and the slug line (reportlab: the font is embedded)."""
-    regular = fonts().regular
-    buffer = BytesIO()
-    first = sheets[0]
-    canvas = Canvas(
-        buffer,
-        pagesize=(first.width, first.height),
-        pageCompression=1,
-        initialFontName=regular,
-        initialFontSize=SLUG_FONT_SIZE,
-    )
-    canvas.setTitle(f"{printing_settings.BRAND_NAME} print batch {batch.pk}")
-    canvas.setCreator(printing_settings.BRAND_NAME)
-    stamp = timezone.localtime().strftime("%Y-%m-%d %H:%M")
-    for number, sheet in enumerate(sheets, start=1):
-        canvas.setPageSize((sheet.width, sheet.height))
-        canvas.setLineWidth(MARK_WIDTH)
-        canvas.setStrokeColor(REGISTRATION)
-        for x0, y0, x1, y1 in crop_marks(sheet):
-            canvas.line(x0, y0, x1, y1)
-        labels = ", ".join(p.piece.label for p in sheet.placements)
-        text = (
-            f"{printing_settings.BRAND_NAME} · batch {batch.pk} · {sheet_name} "
-            f"sheet {number}/{len(sheets)} · {len(sheet.placements)} pieces · {stamp} · "
-            f"items: {labels}"
-        )
-        left = SHEET_EDGE + 5 * MM  # clear of the marks at the bottom-left corner
-        width = sheet.width - 2 * left
-        height = SLUG_TOP - SHEET_EDGE - 0.5 * MM
-        size = SLUG_FONT_SIZE
-        lines = simpleSplit(text, regular, size, width)
-        while len(lines) * size * 1.1 > height and size > 3:
-            size -= 0.25
-            lines = simpleSplit(text, regular, size, width)
-        canvas.setFillColor(colour.BLACK.reportlab())
-        canvas.setFont(regular, size)
-        y = SLUG_TOP - 0.5 * MM - size * 0.8
-        for line in lines:
-            canvas.drawString(left, y, line)
-            y -= size * 1.1
-        canvas.showPage()
-    canvas.save()
-    return buffer.getvalue()
-
-
 def _fmt(value: float) -> str:
     return f"{value:.4f}".rstrip("0").rstrip(".") or "0"
 
@@ -117,7 +55,6 @@ class _Opened:
     pieces: list[Piece] = field(default_factory=list)  # one per copy to print
     pages: dict[tuple[int, int], Any] = field(default_factory=dict)  # (item id, index) -> page
     refused: dict[int, str] = field(default_factory=dict)
-    output_intents: Any = None  # of the first item that has one (PDF/X print condition)
 
 
 def _source(item: PrintItem, stack: ExitStack) -> str | BinaryIO:
@@ -141,10 +78,9 @@ def _open_pieces(items: Sequence[PrintItem], stack: ExitStack) -> _Opened:
         except (OSError, pikepdf.PdfError) as exc:
             refused[item.pk] = _("the print file cannot be read (%(error)s)") % {"error": exc}
             continue
-        if opened.output_intents is None and "/OutputIntents" in pdf.Root:
-            # Indirect, so that copy_foreign takes it with everything it refers to.
-            opened.output_intents = pdf.make_indirect(pdf.Root.OutputIntents)
         label = f"#{item.pk} {line.order.number}"
+        stock = stock_for(line.product_kind)
+        assert stock is not None  # print_item_refusal let only printed kinds through
         item_pieces = []
         for index, page in enumerate(pdf.pages):
             if int(page.obj.get("/Rotate", 0)) % 360:
@@ -163,7 +99,7 @@ def _open_pieces(items: Sequence[PrintItem], stack: ExitStack) -> _Opened:
                 min(media.y1, max(bleed.y1, trim.y1)),
             )
             pages[(item.pk, index)] = page
-            item_pieces.append(Piece(item.pk, label, index, trim, bleed))
+            item_pieces.append(Piece(item.pk, label, index, trim, bleed, stock))
         else:
             if not item_pieces:
                 refused[item.pk] = _("the print file has no pages")
@@ -178,7 +114,8 @@ def _write_batch(
     opened: _Opened,
     target: Path,
 ) -> None:
-    out = pikepdf.open(BytesIO(_marks_layer(batch, sheet_name, sheets)))
+    stamp = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+    out = pikepdf.open(BytesIO(marks_layer(SlugInfo(batch.pk, sheet_name, stamp), sheets)))
     xobjects: dict[tuple[int, int], Any] = {}
     for sheet, page in zip(sheets, out.pages, strict=True):
         commands = []
@@ -195,21 +132,26 @@ def _write_batch(
             commands.append(f"q {matrix} cm {name} Do Q")
         # Pieces first, marks and slug (the reportlab content) on top.
         page.contents_add(pikepdf.Stream(out, "\n".join(commands).encode() + b"\n"), prepend=True)
+        # A press sheet is printed whole: nothing is trimmed off the sheet itself (its pieces
+        # are cut at their crop marks), so the finished size PDF/X asks for is the sheet, as
+        # imposition software writes for a press flat: TrimBox = BleedBox = MediaBox.
         box = pikepdf.Array([0, 0, Decimal(_fmt(sheet.width)), Decimal(_fmt(sheet.height))])
+        page.obj.MediaBox = box
         page.obj.TrimBox = box
         page.obj.BleedBox = box
-    if opened.output_intents is not None:
-        # The items' print condition (PDF/X output intent) applies to the press sheet too.
-        out.Root.OutputIntents = out.copy_foreign(opened.output_intents)
-    # To a path, not a Python stream: qpdf then writes straight to the file.
-    out.save(target, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    buffer = BytesIO()
+    out.save(buffer, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    # PDF/X-4: version, XMP, the profile's output intent, the pieces' cut layers made one.
+    title = f"{printing_settings.BRAND_NAME} print batch {batch.pk}"
+    target.write_bytes(pdfx_finish(buffer.getvalue(), title=title))
 
 
 def print_batch_create(
     *, items: list[PrintItem], actor: Account | None, sheet: str = ""
 ) -> PrintBatch:
-    """Impose the items' print PDFs onto press sheets (default: MINIME_PRESS_SHEET) and
-    store the batch PDF. Every item must be a ready sticker sheet or art print with a PDF;
+    """Impose the items' print PDFs onto press sheets (default: MINIME_PRESS_SHEET), one
+    stock per sheet (runs of sheets per stock, see printing.imposition), and store the batch
+    PDF (PDF/X-4). Every item must be a ready sticker sheet or art print with a PDF;
     otherwise BatchRefused lists why, and nothing is saved."""
     sheet = (sheet or printing_settings.PRESS_SHEET).upper()
     if sheet not in SHEET_SIZES_MM:

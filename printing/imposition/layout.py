@@ -1,5 +1,5 @@
-"""Where the pieces go on the press sheets, and their crop marks (points, origin at the sheet's
-lower-left corner)."""
+"""Where the pieces go on the press sheets, their crop marks, the contour cutter's registration
+marks and the slug line's place (points, origin at the sheet's lower-left corner)."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -7,7 +7,9 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from printing.conf import printing_settings
 from printing.imposition import BatchRefused
+from printing.imposition.stock import Stock
 from printing.press.units import MM
 
 # Press sheets, width x height in mm (portrait).
@@ -17,15 +19,33 @@ SHEET_SIZES_MM: dict[str, tuple[float, float]] = {
     "SRA3": (320, 450),
     "SRA2": (450, 640),
 }
-SHEET_EDGE = 1 * MM  # nothing is printed closer to the sheet's edge
-SLUG_TOP = 5 * MM  # the slug line runs between SHEET_EDGE and this, at the bottom
-MARK_OFFSET = 1 * MM  # gap between a piece's bleed edge and its crop marks
+# Nothing is printed closer to the sheet's edge than the printer profile's sheet_margin_mm
+# (the press's gripper and non-printing edge): see sheet_margin().
+MARK_OFFSET = 0.5 * MM  # gap between a piece's bleed edge and its crop marks
 MARK_LENGTH = 5 * MM
 MARK_MIN_LENGTH = 1.5 * MM  # shorter remains of a clipped mark are left out
 # Between two pieces' bleed boxes: room for both their marks, or none (shared cuts).
 MARKED_GAP = 2 * (MARK_OFFSET + MARK_LENGTH)
-# Bleed boxes keep this much room for (short) marks from the edge and the slug line.
+# Bleed boxes keep this much room for (short) marks inside the sheet margin.
 MARK_ROOM = MARK_OFFSET + MARK_MIN_LENGTH
+# Contour-cutter registration marks (OPOS-style): solid K squares in the four corners, just
+# inside the sheet margin, with this much clear room to any bleed or crop mark.
+REG_MARK_SIZE = 3 * MM
+REG_MARK_CLEAR = 0.5 * MM
+# The slug line: between the bottom margin and the pieces, clear of the crop marks.
+SLUG_MIN_PT = 6.0  # never smaller, whatever the profile allows
+SLUG_LEADING = 1.2  # line pitch / font size
+SLUG_GAP = 0.5 * MM  # clear room between the slug and any bleed or mark
+
+
+def sheet_margin() -> float:
+    """The printer profile's non-printing sheet edge, in points."""
+    return printing_settings.PRINTER_PROFILE.sheet_margin_mm * MM
+
+
+def slug_font_size() -> float:
+    """The slug's text size: the profile's minimum text size (6 pt generic, 7 pt gelato)."""
+    return max(SLUG_MIN_PT, printing_settings.MIN_TEXT_PT)
 
 
 @dataclass(frozen=True)
@@ -56,6 +76,7 @@ class Piece:
     page_index: int
     trim: Rect
     bleed: Rect  # contains trim
+    stock: Stock  # pieces of different stocks never share a sheet
 
     @property
     def size_key(self) -> tuple[int, ...]:
@@ -87,6 +108,8 @@ class Placement:
 class Sheet:
     width: float
     height: float
+    stock: Stock  # every piece on the sheet is printed on this
+    margin: float  # nothing is printed closer to the edge (points)
     placements: list[Placement] = field(default_factory=list)
 
 
@@ -95,10 +118,15 @@ def _footprint(piece: Piece, rotated: bool) -> tuple[float, float]:
     return (b.height, b.width) if rotated else (b.width, b.height)
 
 
-def _usable(sheet_w: float, sheet_h: float) -> Rect:
-    """Where bleed boxes may go: room for at least short marks all round."""
-    side = SHEET_EDGE + MARK_ROOM
-    return Rect(side, SLUG_TOP + MARK_ROOM, sheet_w - side, sheet_h - side)
+def _usable(sheet_w: float, sheet_h: float, stock: Stock, margin: float) -> Rect:
+    """Where bleed boxes may go: inside the margin with room for at least short marks all
+    round, for one slug line at the bottom, and (contour-cut stock) clear of the corner
+    registration marks (keeping the sides clear keeps every corner clear)."""
+    side = margin + MARK_ROOM
+    if stock.contour_cut:
+        side = max(side, margin + REG_MARK_SIZE + REG_MARK_CLEAR)
+    bottom = margin + max(MARK_ROOM, slug_font_size() * SLUG_LEADING + SLUG_GAP)
+    return Rect(side, bottom, sheet_w - side, sheet_h - margin - MARK_ROOM)
 
 
 def _fits(length: float, piece: float, gap: float) -> int:
@@ -140,28 +168,41 @@ def _trim_in(bleed: Rect, piece: Piece, rotated: bool) -> Rect:
 
 
 def sheet_layout(pieces: Sequence[Piece], sheet: str) -> list[Sheet]:
-    """Place pieces on as few sheets as this simple grid packer manages: pieces of one size
-    together in rows, each size in the orientation and spacing that fits the most; a new
-    row for a new size, a new sheet when the rows are full; each sheet's block centred.
-    Raises BatchRefused for a piece larger than the sheet."""
+    """Place pieces on as few sheets as this simple grid packer manages, one stock per
+    sheet (stocks in the order they first appear): pieces of one size together in rows,
+    each size in the orientation and spacing that fits the most; a new row for a new size,
+    a new sheet when the rows are full. Raises BatchRefused for a piece larger than the
+    sheet."""
     sheet_w, sheet_h = (v * MM for v in SHEET_SIZES_MM[sheet])
-    area = _usable(sheet_w, sheet_h)
-    groups: dict[tuple[int, ...], list[Piece]] = {}
+    margin = sheet_margin()
+    by_stock: dict[Stock, dict[tuple[int, ...], list[Piece]]] = {}
     for piece in pieces:
-        groups.setdefault(piece.size_key, []).append(piece)
+        by_stock.setdefault(piece.stock, {}).setdefault(piece.size_key, []).append(piece)
     too_big = {
         group[0].item_id: _("too large for a %(sheet)s sheet") % {"sheet": sheet}
+        for stock, groups in by_stock.items()
         for group in groups.values()
-        if not _grid_choice(group[0], area)[0]
+        if not _grid_choice(group[0], _usable(sheet_w, sheet_h, stock, margin))[0]
     }
     if too_big:
         raise BatchRefused(_("Some print files do not fit on the press sheet."), too_big)
-
-    eps = 0.01
     sheets: list[Sheet] = []
-    boxes: list[list[tuple[Piece, bool, Rect]]] = []  # per sheet: piece, rotated, bleed box
+    for stock, groups in by_stock.items():
+        template = Sheet(sheet_w, sheet_h, stock, margin)
+        sheets += _stock_sheets(template, list(groups.values()))
+    return sheets
+
+
+_Box = tuple[Piece, bool, Rect]  # piece, rotated, bleed box
+
+
+def _stock_sheets(template: Sheet, groups: list[list[Piece]]) -> list[Sheet]:
+    """The sheets of one stock: rows from the top of the usable area down."""
+    area = _usable(template.width, template.height, template.stock, template.margin)
+    eps = 0.01
+    boxes: list[list[_Box]] = []  # per sheet
     row_bottom, row_gap = area.y0 - 1, 0.0  # the current row; none before the first sheet
-    ordered = sorted(groups.values(), key=lambda g: -g[0].bleed.width * g[0].bleed.height)
+    ordered = sorted(groups, key=lambda g: -g[0].bleed.width * g[0].bleed.height)
     for group in ordered:
         _count, rotated, gap = _grid_choice(group[0], area)
         w, h = _footprint(group[0], rotated)
@@ -170,30 +211,45 @@ def sheet_layout(pieces: Sequence[Piece], sheet: str) -> list[Sheet]:
             if x is None or x + w > area.x1 + eps:
                 top = row_bottom - max(gap, row_gap)
                 if not boxes or top - h < area.y0 - eps:
-                    sheets.append(Sheet(sheet_w, sheet_h))
                     boxes.append([])
                     top = area.y1
                 x, row_bottom, row_gap = area.x0, top - h, gap
             boxes[-1].append((piece, rotated, Rect(x, row_bottom, x + w, row_bottom + h)))
             x += w + gap
-
-    for sheet_obj, sheet_boxes in zip(sheets, boxes, strict=True):
-        # Centre the block: across the sheet, and between the slug line and the top edge.
-        x0 = min(b.x0 for _p, _r, b in sheet_boxes)
-        x1 = max(b.x1 for _p, _r, b in sheet_boxes)
-        y0 = min(b.y0 for _p, _r, b in sheet_boxes)
-        y1 = max(b.y1 for _p, _r, b in sheet_boxes)
-        dx = (sheet_w - (x1 - x0)) / 2 - x0
-        dy = SLUG_TOP + (sheet_h - SHEET_EDGE - SLUG_TOP - (y1 - y0)) / 2 - y0
-        for piece, rotated, box in sheet_boxes:
-            bleed = box.moved(dx, dy)
-            sheet_obj.placements.append(
-                Placement(piece, rotated, _trim_in(bleed, piece, rotated), bleed)
-            )
-    return sheets
+    return [_placed(template, sheet_boxes, area) for sheet_boxes in boxes]
 
 
-# --- Crop marks ---------------------------------------------------------------------------------
+def _placed(template: Sheet, boxes: list[_Box], area: Rect) -> Sheet:
+    """One sheet with its block of boxes centred across the sheet; vertically, the block
+    leaves room for whole marks at the top where it can and the rest to the slug below."""
+    sheet = Sheet(template.width, template.height, template.stock, template.margin)
+    x0 = min(b.x0 for _p, _r, b in boxes)
+    x1 = max(b.x1 for _p, _r, b in boxes)
+    y0 = min(b.y0 for _p, _r, b in boxes)
+    y1 = max(b.y1 for _p, _r, b in boxes)
+    dx = (sheet.width - (x1 - x0)) / 2 - x0
+    whole_marks_top = sheet.height - sheet.margin - MARK_OFFSET - MARK_LENGTH
+    top = min(y1, max(whole_marks_top, area.y0 + (y1 - y0)))
+    dy = top - y1
+    for piece, rotated, box in boxes:
+        bleed = box.moved(dx, dy)
+        sheet.placements.append(Placement(piece, rotated, _trim_in(bleed, piece, rotated), bleed))
+    return sheet
+
+
+# --- Marks --------------------------------------------------------------------------------------
+
+
+def registration_marks(sheet: Sheet) -> list[Rect]:
+    """The contour cutter's registration marks (contour-cut stock only): REG_MARK_SIZE
+    squares whose outer corners sit on the sheet margin's corners, so at fixed positions
+    for every sheet of a size; the layout keeps bleeds and crop marks clear of them."""
+    if not sheet.stock.contour_cut:
+        return []
+    m, s = sheet.margin, REG_MARK_SIZE
+    left, right = m, sheet.width - m - s
+    bottom, top = m, sheet.height - m - s
+    return [Rect(x, y, x + s, y + s) for y in (bottom, top) for x in (left, right)]
 
 
 def _clip_segment(
@@ -222,25 +278,25 @@ def _clip_segment(
     return free
 
 
+def _grown(r: Rect, by: float) -> Rect:
+    return Rect(r.x0 - by, r.y0 - by, r.x1 + by, r.y1 + by)
+
+
 def crop_marks(sheet: Sheet) -> list[tuple[float, float, float, float]]:
     """Line segments (x0, y0, x1, y1): two per trim corner, pointing away from the piece,
     starting MARK_OFFSET beyond its bleed; shortened where they would run into another
-    piece's bleed, the slug strip or the sheet margin, and left out when too short."""
-    gap = 0.5 * MM
-    margin_rects = [
-        Rect(-1e6, -1e6, 1e6, SLUG_TOP),  # the slug line and the bottom edge
-        Rect(-1e6, sheet.height - SHEET_EDGE, 1e6, 1e6),
-        Rect(-1e6, -1e6, SHEET_EDGE, 1e6),
-        Rect(sheet.width - SHEET_EDGE, -1e6, 1e6, 1e6),
-    ]
+    piece's bleed, a registration mark or the sheet margin, and left out when too short."""
+    m, big = sheet.margin, 1e6
+    fixed = [
+        Rect(-big, -big, big, m),
+        Rect(-big, sheet.height - m, big, big),
+        Rect(-big, -big, m, big),
+        Rect(sheet.width - m, -big, big, big),
+    ] + [_grown(r, REG_MARK_CLEAR) for r in registration_marks(sheet)]
     segments = []
     for placement in sheet.placements:
         t, b = placement.trim, placement.bleed
-        others = [
-            Rect(p.bleed.x0 - gap, p.bleed.y0 - gap, p.bleed.x1 + gap, p.bleed.y1 + gap)
-            for p in sheet.placements
-            if p is not placement
-        ] + margin_rects
+        others = [_grown(p.bleed, 0.5 * MM) for p in sheet.placements if p is not placement] + fixed
         for cx, sx in ((t.x0, -1), (t.x1, 1)):
             for cy, sy in ((t.y0, -1), (t.y1, 1)):
                 bleed_x = (t.x0 - b.x0) if sx < 0 else (b.x1 - t.x1)
@@ -256,6 +312,23 @@ def crop_marks(sheet: Sheet) -> list[tuple[float, float, float, float]]:
                 if length >= MARK_MIN_LENGTH:
                     segments.append((cx, start[1], cx, start[1] + sy * length))
     return segments
+
+
+def slug_area(sheet: Sheet, marks: Sequence[tuple[float, float, float, float]]) -> Rect:
+    """Where the slug line goes: the widest stretch of the band between the bottom margin
+    and the lowest bleed that no crop or registration mark crosses (with SLUG_GAP round)."""
+    m = sheet.margin
+    top = min(p.bleed.y0 for p in sheet.placements) - SLUG_GAP
+    blocked = [(min(x0, x1), max(x0, x1)) for x0, y0, x1, y1 in marks if min(y0, y1) < top]
+    blocked += [(r.x0, r.x1) for r in registration_marks(sheet) if r.y0 < top]
+    best = Rect(m, m, m, top)
+    x = m
+    stops = sorted((a - SLUG_GAP, b + SLUG_GAP) for a, b in blocked)
+    for x0, x1 in [*stops, (sheet.width - m, sheet.width - m)]:
+        if x0 - x > best.width:
+            best = Rect(x, m, x0, top)
+        x = max(x, x1)
+    return best
 
 
 def box_rect(box: Any) -> Rect:

@@ -140,6 +140,9 @@ class BoxLayout:
     name_size_pt: float
     window: Rect
     missing_characters: str  # of the name, tagline and labels: the font has no glyph for them
+    # Roles of text that would be set below the printer's minimum size (the design form
+    # refuses it, the print file is held).
+    too_small: tuple[str, ...] = ()
     qr: QRMatrix | None = None
     figure: Picture | None = None
 

@@ -3,12 +3,15 @@ and its sunburst, the header (brand, name, tagline), the blister window with the
 the accessory cavities, and the footer (AI mark, the order's QR code and number).
 
 Sizes scale with the panel (designed at 120 x 180 mm); every text and the blister stay inside
-the safe margin.
+the safe margin. No text is set below the printer profile's minimum size (MIN_TEXT_PT): an
+accessory label that would be is shortened (cut after its last whole word that fits, ending in
+"…"; the back of the box lists it in full), any other text is reported in `too_small` (the
+design form refuses it, the print file is held). Text under SMALL_TEXT_PT is set in 100 % K
+or white (no ink): four-colour small type misregisters.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,11 +26,11 @@ from printing.packaging.elements import (
     Ellipse,
     Line,
     Picture,
-    Polygon,
     QRMatrix,
     Rect,
     TextRun,
 )
+from printing.packaging.shapes import sunburst
 from printing.packaging.text import fit_text, floor_pt, text_lines
 from printing.press.colour import BLACK, WHITE, Colour
 from printing.press.fonts import Face, face, unprintable
@@ -36,6 +39,8 @@ from printing.press.qr import qr_modules
 from printing.press.units import PT
 
 MAX_ACCESSORIES = 4
+SMALL_TEXT_PT = 10.0  # below this, type is K only (or white)
+ELLIPSIS = "\u2026"
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,7 @@ class _Panel:
     regular: Face
     safe: float  # the safe margin: nothing important outside it
     bleed: float  # how far the background runs past the panel edge
+    min_pt: float  # the printer's minimum text size
 
     @property
     def left(self) -> float:
@@ -82,12 +88,21 @@ class _Panel:
         return 1.6 * self.u
 
 
+def small_ink(colour: Colour, size_pt: float) -> Colour:
+    """The colour a text of size_pt is set in: its own from SMALL_TEXT_PT up, below that
+    white (no ink) where it is white, else 100 % K."""
+    if size_pt >= SMALL_TEXT_PT or colour == WHITE:
+        return colour
+    return BLACK
+
+
 @dataclass(frozen=True)
 class _Header:
     elements: list[Element]
     name_lines: tuple[str, ...]
     name_pt: float
     bottom: float  # where the blister may start
+    too_small: tuple[str, ...]  # roles whose text is below the minimum size
 
 
 def packaging_layout(
@@ -107,16 +122,7 @@ def packaging_layout(
     scale with the panel; every text and the blister stay inside the safe margin.
     """
     W, H = float(width_mm), float(height_mm)
-    panel = _Panel(
-        width=W,
-        height=H,
-        u=min(W / 120.0, H / 180.0),
-        palette=PALETTES.get(box_theme, PALETTES[DEFAULT_THEME]),
-        bold=face("bold"),
-        regular=face("regular"),
-        safe=printing_settings.SAFE_MARGIN_MM,
-        bleed=printing_settings.BLEED_MM,
-    )
+    panel = _panel_for(box_theme, W, H)
     header = _header(panel, name, tagline)
     window = _window(panel, header.bottom)
     shown = _shown(accessories)
@@ -147,9 +153,33 @@ def packaging_layout(
         name_size_pt=header.name_pt,
         window=window,
         missing_characters=unprintable([name, tagline, *shown], roles=("bold",)),
+        too_small=header.too_small + _too_small(code, panel.min_pt),
         qr=qr,
         figure=figure,
     )
+
+
+def _panel_for(box_theme: str, width: float, height: float) -> _Panel:
+    return _Panel(
+        width=width,
+        height=height,
+        u=min(width / 120.0, height / 180.0),
+        palette=PALETTES.get(box_theme, PALETTES[DEFAULT_THEME]),
+        bold=face("bold"),
+        regular=face("regular"),
+        safe=printing_settings.SAFE_MARGIN_MM,
+        bleed=printing_settings.BLEED_MM,
+        min_pt=printing_settings.MIN_TEXT_PT,
+    )
+
+
+def header_too_small(
+    *, name: str, tagline: str, width_mm: float, height_mm: float
+) -> tuple[str, ...]:
+    """The roles ("name", "tagline") the front of a box this size would set below the
+    printer's minimum text size: the design form's check (no art needed)."""
+    panel = _panel_for(DEFAULT_THEME, float(width_mm), float(height_mm))
+    return _header(panel, name, tagline).too_small
 
 
 def _card(panel: _Panel, window: Rect) -> list[Element]:
@@ -158,7 +188,7 @@ def _card(panel: _Panel, window: Rect) -> list[Element]:
     W, H, bleed = panel.width, panel.height, panel.bleed
     background = Rect(-bleed, -bleed, W + 2 * bleed, H + 2 * bleed, panel.palette.background)
     ray_centre = (window.x + window.w * 0.42, window.y + window.h * 0.45)
-    rays = _sunburst(ray_centre, (-bleed, -bleed, W + bleed, H + bleed), panel.palette.rays, 18)
+    rays = sunburst(ray_centre, (-bleed, -bleed, W + bleed, H + bleed), panel.palette.rays, 18)
     return [background, *rays]
 
 
@@ -169,7 +199,13 @@ def _header(panel: _Panel, name: str, tagline: str) -> _Header:
     name_runs, name_lines, name_pt, y = _name(panel, name, y)
     tagline_runs, y = _tagline(panel, tagline, y)
     y += 3.0 * panel.u
-    return _Header([*brand, *name_runs, *tagline_runs], name_lines, name_pt, y)
+    runs = [*brand, *name_runs, *tagline_runs]
+    return _Header(runs, name_lines, name_pt, y, _too_small(runs, panel.min_pt))
+
+
+def _too_small(elements: Sequence[Element], min_pt: float) -> tuple[str, ...]:
+    roles = (e.role for e in elements if isinstance(e, TextRun) and e.size_pt < min_pt)
+    return tuple(dict.fromkeys(roles))
 
 
 def _brand(panel: _Panel, y: float) -> tuple[list[Element], float]:
@@ -185,7 +221,7 @@ def _brand(panel: _Panel, y: float) -> tuple[list[Element], float]:
         max_width=panel.content_w - 2 * pill_pad,
         max_height=brand_h * 0.72,
         max_pt=13.0 * u,
-        min_pt=6.0 * u,
+        min_pt=max(6.0 * u, panel.min_pt),
         max_lines=1,
     )
     brand_w = bold.span_mm(brand, size) + 2 * pill_pad
@@ -213,7 +249,7 @@ def _name(
         max_width=panel.content_w - 2 * stroke - shadow,
         max_height=name_h - 2 * stroke - shadow,
         max_pt=40.0 * u,
-        min_pt=22.0 * u,
+        min_pt=max(22.0 * u, panel.min_pt),
         pitch=0.86,
     )
     runs = text_lines(
@@ -231,11 +267,11 @@ def _tagline(panel: _Panel, tagline: str, y: float) -> tuple[list[TextRun], floa
     tagline_h = 7.0 * u
     lines, size = fit_text(
         tagline, panel.bold, max_width=panel.content_w, max_height=tagline_h,
-        max_pt=12.0 * u, min_pt=7.5 * u,
+        max_pt=12.0 * u, min_pt=max(7.5 * u, panel.min_pt),
     )  # fmt: skip
     runs = text_lines(
         lines, size, panel.bold, centre_x=panel.centre_x, top=y, height=tagline_h,
-        fill=panel.palette.on_background, role="tagline",
+        fill=small_ink(panel.palette.on_background, size), role="tagline",
     )  # fmt: skip
     return runs, y + tagline_h
 
@@ -283,9 +319,7 @@ def _accessory_slots(
     slot_y = window.y + (window.h - stack) / 2.0
     elements: list[Element] = []
     for label in shown:
-        elements += _accessory_slot(
-            label, slot_x, slot_y, slot_w, slot_h, panel.palette, panel.bold, u
-        )
+        elements += _accessory_slot(panel, label, slot_x, slot_y, slot_w, slot_h)
         slot_y += slot_h + gap
     return elements, slot_x - pad
 
@@ -337,7 +371,7 @@ def _ai_mark(panel: _Panel) -> tuple[list[Element], float]:
     mark_pad = 2.5 * u
     mark_lines, mark_pt = fit_text(
         mark_text, bold, max_width=panel.content_w * 0.45, max_height=mark_h * 0.62,
-        max_pt=8.5 * u, min_pt=5.0 * u, max_lines=1,
+        max_pt=8.5 * u, min_pt=max(5.0 * u, panel.min_pt), max_lines=1,
     )  # fmt: skip
     mark_w = bold.span_mm(mark_text, mark_pt) + 2 * mark_pad
     mark_y = panel.footer_y + panel.footer_h - mark_h
@@ -370,28 +404,23 @@ def _order_code(
     code_box_w = panel.content_w - mark_w - footer_h - 4.0 * u
     code_lines, code_pt = fit_text(
         order_code, panel.regular, max_width=code_box_w, max_height=3.6 * u,
-        max_pt=7.5 * u, min_pt=4.5 * u, max_lines=1,
+        max_pt=max(7.5 * u, panel.min_pt), min_pt=max(4.5 * u, panel.min_pt), max_lines=1,
     )  # fmt: skip
     code_w = panel.regular.span_mm(order_code, code_pt)
     elements += text_lines(
         code_lines, code_pt, panel.regular, centre_x=qr.x - 2.0 * u - code_w / 2,
-        top=footer_y + footer_h - 3.6 * u, height=3.6 * u, fill=panel.palette.on_background,
+        top=footer_y + footer_h - 3.6 * u, height=3.6 * u,
+        fill=small_ink(panel.palette.on_background, code_pt),
         role="order_code",
     )  # fmt: skip
     return elements, qr
 
 
 def _accessory_slot(
-    label: str,
-    x: float,
-    y: float,
-    w: float,
-    h: float,
-    palette: Palette,
-    bold: Face,
-    u: float,
+    panel: _Panel, label: str, x: float, y: float, w: float, h: float
 ) -> list[Element]:
     """A cavity with a round badge (the label's initial) and the label under it."""
+    palette, bold, u = panel.palette, panel.bold, panel.u
     elements: list[Element] = [Rect(x, y, w, h, palette.slot, palette.dark, 0.35 * u, 3.0 * u)]
     radius = min(w, h) * 0.25
     cx, cy = x + w / 2.0, y + 2.0 * u + radius
@@ -414,15 +443,47 @@ def _accessory_slot(
     )
     label_top = cy + radius + 1.0 * u
     label_h = y + h - 1.2 * u - label_top
-    lines, size = fit_text(
-        label, bold, max_width=w - 2.4 * u, max_height=label_h,
-        max_pt=7.5 * u, min_pt=5.5 * u, pitch=0.95,
-    )  # fmt: skip
+    lines, size = _label_fit(panel, label, max_width=w - 2.4 * u, max_height=label_h)
     elements += text_lines(
         lines, size, bold, centre_x=cx, top=label_top, height=label_h,
-        fill=palette.on_slot, role="accessory", pitch=0.95,
+        fill=small_ink(palette.on_slot, size), role="accessory", pitch=0.95,
     )  # fmt: skip
     return elements
+
+
+def _label_fit(
+    panel: _Panel, label: str, *, max_width: float, max_height: float
+) -> tuple[tuple[str, ...], float]:
+    """An accessory label's lines and size: the whole label where it fits at the minimum
+    size, else shortened by rule: cut after its last whole word that fits (inside a word
+    without spaces), ending in an ellipsis."""
+    max_pt = max(7.5 * panel.u, panel.min_pt)
+    min_pt = max(5.5 * panel.u, panel.min_pt)
+
+    def fit(text: str) -> tuple[tuple[str, ...], float]:
+        return fit_text(
+            text, panel.bold, max_width=max_width, max_height=max_height,
+            max_pt=max_pt, min_pt=min_pt, pitch=0.95,
+        )  # fmt: skip
+
+    lines, size = fit(label)
+    if size >= panel.min_pt:
+        return lines, size
+    for shorter in shortened(label):
+        lines, size = fit(shorter)
+        if size >= panel.min_pt:
+            break
+    return lines, size
+
+
+def shortened(text: str) -> list[str]:
+    """Ever shorter forms of `text` ending in an ellipsis: whole words dropped from the end,
+    then (for a single word) characters."""
+    words = text.split()
+    forms = [" ".join(words[:k]).rstrip(",;:-") + ELLIPSIS for k in range(len(words) - 1, 0, -1)]
+    first = words[0] if words else text
+    forms += [first[:n] + ELLIPSIS for n in range(len(first) - 1, 0, -1)]
+    return forms
 
 
 def _initial(label: str) -> str:
@@ -430,60 +491,3 @@ def _initial(label: str) -> str:
         if ch.isalnum():
             return ch.upper()
     return "\u2605"  # a star for a label without letters
-
-
-def _clip_polygon(
-    points: Sequence[tuple[float, float]], box: tuple[float, float, float, float]
-) -> list[tuple[float, float]]:
-    """Sutherland-Hodgman: a convex polygon clipped to an axis-aligned box."""
-    x0, y0, x1, y1 = box
-    edges = (
-        (lambda p: p[0] >= x0, lambda a, b: _cross_x(a, b, x0)),
-        (lambda p: p[0] <= x1, lambda a, b: _cross_x(a, b, x1)),
-        (lambda p: p[1] >= y0, lambda a, b: _cross_y(a, b, y0)),
-        (lambda p: p[1] <= y1, lambda a, b: _cross_y(a, b, y1)),
-    )
-    out = list(points)
-    for inside, cross in edges:
-        if not out:
-            break
-        source, out = out, []
-        for i, current in enumerate(source):
-            previous = source[i - 1]
-            if inside(current):
-                if not inside(previous):
-                    out.append(cross(previous, current))
-                out.append(current)
-            elif inside(previous):
-                out.append(cross(previous, current))
-    return out
-
-
-def _cross_x(a: tuple[float, float], b: tuple[float, float], x: float) -> tuple[float, float]:
-    t = (x - a[0]) / (b[0] - a[0])
-    return (x, a[1] + t * (b[1] - a[1]))
-
-
-def _cross_y(a: tuple[float, float], b: tuple[float, float], y: float) -> tuple[float, float]:
-    t = (y - a[1]) / (b[1] - a[1])
-    return (a[0] + t * (b[0] - a[0]), y)
-
-
-def _sunburst(
-    centre: tuple[float, float], box: tuple[float, float, float, float], colour: Colour, rays: int
-) -> list[Polygon]:
-    cx, cy = centre
-    reach = 2.0 * math.hypot(box[2] - box[0], box[3] - box[1])
-    step = 2.0 * math.pi / (2 * rays)
-    polygons = []
-    for i in range(rays):
-        a0, a1 = (2 * i) * step - math.pi / 2, (2 * i + 1) * step - math.pi / 2
-        triangle = [
-            (cx, cy),
-            (cx + reach * math.cos(a0), cy + reach * math.sin(a0)),
-            (cx + reach * math.cos(a1), cy + reach * math.sin(a1)),
-        ]
-        clipped = _clip_polygon(triangle, box)
-        if len(clipped) >= 3:
-            polygons.append(Polygon(tuple(clipped), colour))
-    return polygons

@@ -4,6 +4,7 @@ and sRGB images to CMYK (what the press prints)."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -11,6 +12,8 @@ from PIL import Image, ImageCms
 from reportlab.lib.colors import CMYKColor
 
 from printing.conf import printing_settings
+
+JPEG_QUALITY = 92
 
 
 @dataclass(frozen=True)
@@ -100,3 +103,10 @@ def to_cmyk(
     # Pillow attaches the output profile; the PDF's OutputIntent carries it once instead.
     result.info.pop("icc_profile", None)
     return result
+
+
+def cmyk_jpeg_bytes(image: Image.Image, *, quality: int = JPEG_QUALITY) -> bytes:
+    """The image through the press profile as a CMYK JPEG."""
+    buffer = io.BytesIO()
+    to_cmyk(image).save(buffer, format="JPEG", quality=quality, optimize=False)
+    return buffer.getvalue()

@@ -73,13 +73,17 @@ def text_width_mm(text: str, font: str, size_pt: float) -> float:
     return _width_mm(text, font_covering(font, text), size_pt)
 
 
-def fit_font_size(text: str, font: str, *, max_width_mm: float, size_pt: float) -> float:
+def fit_font_size(
+    text: str, font: str, *, max_width_mm: float, size_pt: float, min_pt: float | None = None
+) -> float:
     """The largest size up to size_pt at which text (in font_covering(font, text)) fits
-    max_width_mm."""
+    max_width_mm; never below min_pt when given (the text may then be wider: wrap or shorten
+    it, see fit_lines; min_text_pt() is the printer's floor)."""
     width_pt = pdfmetrics.stringWidth(text, font_covering(font, text), size_pt)
     if width_pt * PT <= max_width_mm or width_pt <= 0:
         return size_pt
-    return size_pt * max_width_mm / (width_pt * PT)
+    fitted = size_pt * max_width_mm / (width_pt * PT)
+    return fitted if min_pt is None else max(fitted, min(min_pt, size_pt))
 
 
 @lru_cache(maxsize=64)
@@ -256,3 +260,82 @@ def _fitting_prefix(word: str, font: str, size_pt: float, width_mm: float) -> in
             break
         cut = end
     return cut
+
+
+# --- Fitting text to a box, never below the printer's minimum size -----------------------------
+
+ELLIPSIS = "\u2026"
+
+
+def min_text_pt() -> float:
+    """The printer profile's minimum text size: nothing is set smaller."""
+    return printing_settings.MIN_TEXT_PT
+
+
+@dataclass(frozen=True)
+class FittedText:
+    """Lines of a text at one size (fit_lines)."""
+
+    lines: tuple[str, ...]
+    size_pt: float
+    shortened: bool  # it did not fit at the floor: the last line ends in an ellipsis
+
+    def height_mm(self, leading: float) -> float:
+        """From the first line's top to the last line's bottom, lines leading x size apart."""
+        return len(self.lines) * self.size_pt * leading * PT
+
+
+def fit_lines(
+    text: str,
+    font: str,
+    *,
+    max_width_mm: float,
+    size_pt: float,
+    max_lines: int = 2,
+    max_height_mm: float | None = None,
+    leading: float = 1.25,
+    min_pt: float | None = None,
+) -> FittedText:
+    """`text` at the largest size from size_pt down to the floor (min_pt, default the
+    printer's min_text_pt()) in 0.25 pt steps at which it fits max_width_mm in at most
+    max_lines lines (and max_height_mm): broken at spaces where that is enough, else inside
+    words (Chinese and Japanese have no spaces). What does not fit at the floor is shortened
+    by one rule: the lines that fit, the last one cut at a word boundary (inside the word when
+    it is the only one) and ended with an ellipsis."""
+    floor = min_text_pt() if min_pt is None else min_pt
+    size_pt = max(size_pt, floor)
+    if max_height_mm is not None:
+        max_lines = max(1, min(max_lines, int(max_height_mm / (floor * leading * PT) + 1e-9)))
+    sizes = [size_pt - 0.25 * i for i in range(int((size_pt - floor) / 0.25) + 1)]
+    for at_spaces in (True, False):
+        for size in sizes:
+            lines = wrap_lines(text, font, size, max_width_mm)
+            broke_words = " ".join(lines) != " ".join(text.split())
+            height_ok = max_height_mm is None or len(lines) * size * leading * PT <= max_height_mm
+            if len(lines) <= max_lines and height_ok and not (at_spaces and broke_words):
+                return FittedText(tuple(lines), size, shortened=False)
+    kept = wrap_lines(text, font, floor, max_width_mm)[: max_lines - 1]
+    rest = " ".join(text.split())
+    for line in kept:  # each line is the start of what is left (wrap_lines keeps the order)
+        rest = rest[len(line) :].lstrip()
+    last = shorten(rest, font, floor, max_width_mm)
+    return FittedText((*kept, last), floor, shortened=True)
+
+
+def shorten(text: str, font: str, size_pt: float, width_mm: float) -> str:
+    """`text` when it fits width_mm, else its longest start of whole words that fits with an
+    ellipsis after it (or of characters, when not even the first word does)."""
+    if text_width_mm(text, font, size_pt) <= width_mm:
+        return text
+    words = text.split()
+    for count in range(len(words) - 1, 0, -1):
+        candidate = " ".join(words[:count]).rstrip(",;:-") + ELLIPSIS
+        if text_width_mm(candidate, font, size_pt) <= width_mm:
+            return candidate
+    word = words[0] if words else text
+    for end in range(len(word) - 1, 0, -1):
+        if unicodedata.combining(word[end]):
+            continue
+        if text_width_mm(word[:end] + ELLIPSIS, font, size_pt) <= width_mm:
+            return word[:end] + ELLIPSIS
+    return ELLIPSIS

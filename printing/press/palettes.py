@@ -1,5 +1,11 @@
 """The box themes: one palette per theme, in process colours, shared by the packaging front and
-every other product of the figure (sticker sheet, the box's other panels), so they all match."""
+every other product of the figure (sticker sheet, the box's other panels), so they all match.
+
+The print file writes each colour exactly as its CMYK here (k / K operands, nothing converted);
+the customer's preview shows the same entry through the press profile (Colour.rgb). A theme
+that is not (or no longer) here falls back to DEFAULT_THEME, in the preview and in print alike
+(`palette_for`).
+"""
 
 from dataclasses import dataclass
 
@@ -102,3 +108,8 @@ PALETTES: dict[str, Palette] = {
     ),
 }
 DEFAULT_THEME = "hero_red"
+
+
+def palette_for(theme: str) -> Palette:
+    """The theme's palette; an unknown theme gets DEFAULT_THEME's (see the module docstring)."""
+    return PALETTES.get(theme, PALETTES[DEFAULT_THEME])

@@ -3,12 +3,16 @@
 - art print (A4 / A3 / 30 x 40 cm, the variant's size): the whole render (not cut out) covers
   the page including the bleed, centred; a small "AI-generated" mark sits in the safe area.
 - sticker sheet (A5 / A4): the cut-out figure big, the figure name, small figures and one
-  badge per accessory; every sticker has a closed 'CutContour' path (the figure's alpha
-  contour grown by a white border; badges are rounded rectangles), overprinting.
+  badge per accessory; every sticker has a closed kiss-cut path in the printer profile's cut
+  spot colour (the figure's alpha contour grown by a uniform white border; badges are rounded
+  rectangles), overprinting, and a white face running 2.5 mm past it.
 - box: the flat net of a tuck-end box with a hang tab (front, back, two sides, top and bottom
-  tuck flaps, dust flaps, glue flap, euro slot); the front panel is the packaging art, the
-  back carries name, tagline, accessories, the AI note and a QR code of the order code; the
-  die-line is spot colour 'Dieline' (cuts solid, folds dashed), overprinting.
+  tuck flaps, dust flaps, glue flap, euro slot, blister window); the front panel is the
+  packaging art, the back carries name, tagline, accessories, the AI note and a QR code of the
+  order code; cuts and creases are the printer profile's two spot colours, overprinting.
+
+Spot names, bleed and the minimum text size come from the printer profile
+(printing_settings.PRINTER_PROFILE); no text is set below its minimum.
 - digital download: the art print composition (A4) as an sRGB PNG at MIN_DPI.
 
 Builders are pure functions of (ProductSpec, render image): no database, so the benchmark and

@@ -1,6 +1,7 @@
 """The art print (A4 / A3 / 30 x 40 cm) and the digital download (its A4 composition as a PNG):
-the whole render (not cut out) covers the page including the bleed, centred; a small
-"AI-generated" mark sits in the safe area."""
+the whole render (not cut out) covers the page including the printer profile's bleed, centred;
+a small "AI-generated" mark sits in the safe area, at the profile's minimum text size or more,
+in K only (black) or no ink (white), whichever reads on the art under it."""
 
 from __future__ import annotations
 
@@ -18,6 +19,11 @@ from printing.products.common import AI_NOTE, cover_crop, is_dark, spec_size
 # The digital download has no size of its own: the A4 art print composition.
 DIGITAL_SIZE_MM = (210.0, 297.0)
 AI_MARK_PT = 7.0
+
+
+def ai_mark_pt() -> float:
+    """The AI mark's size: AI_MARK_PT, never below the printer's minimum."""
+    return max(AI_MARK_PT, printing_settings.MIN_TEXT_PT)
 
 
 def _ai_mark_box(width_mm: float, height_mm: float) -> tuple[float, float]:
@@ -64,7 +70,8 @@ def build_art_print(spec: ProductSpec, render: Image.Image) -> PrintFile:
             AI_NOTE,
             x=mark_x,
             y=mark_y,
-            size_pt=AI_MARK_PT,
+            size_pt=ai_mark_pt(),
+            # Small type in one ink (or none): nothing to misregister.
             colour=WHITE if dark else BLACK,
             align="right",
         )
@@ -89,7 +96,7 @@ def build_digital(spec: ProductSpec, render: Image.Image) -> PrintFile:
     ).convert("RGB")
     mark_x, mark_y = _ai_mark_box(width, height)
     dark = is_dark(render, _mark_region_px(crop, (width, height), (mark_x, mark_y)))
-    font = pil_font(printing_settings.FONT_REGULAR, round(AI_MARK_PT / 72 * dpi))
+    font = pil_font(printing_settings.FONT_REGULAR, round(ai_mark_pt() / 72 * dpi))
     draw = ImageDraw.Draw(image)
     px_per_mm = dpi / 25.4
     draw.text(

@@ -14,9 +14,10 @@ _counter = iter(range(1, 10**9))
 
 def user_create(*, email: str | None = None, consent: bool = True, training: bool = False) -> Any:
     email = email or f"user{next(_counter)}@example.com"
-    user = get_user_model().objects.create_user(
-        username=email.split("@")[0], email=email, password=PASSWORD
-    )
+    User = get_user_model()
+    login = {} if User.USERNAME_FIELD == "email" else {User.USERNAME_FIELD: email.split("@")[0]}
+    # Any AUTH_USER_MODEL (tests/plugin/settings_custom_user.py logs in by email only).
+    user = User._default_manager.create_user(email=email, password=PASSWORD, **login)
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     if consent:
         consent_form_submit(

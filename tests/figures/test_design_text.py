@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.storage import storages
+from django.test import override_settings
 from django.urls import reverse
 
 from core.conf import core_settings
@@ -161,3 +162,56 @@ def test_the_error_is_shown_next_to_the_field_on_the_new_design_page(user_client
     page = response.content.decode()
     assert "Emoji cannot be printed on the box: 😀 (U+1F600)." in page
     assert 'value="Bob 😀"' in page  # what was typed stays in the field
+
+
+LONG_TEXTS = {
+    "name": "Jürgen Gygax-Pöpping",
+    "tagline": "Chief Coffee Officer and Keeper of the Office Plants",
+}
+
+
+@pytest.mark.printing
+@override_settings(MINIME_PRINTER_PROFILE={"min_text_pt": 30})
+def test_text_the_box_cannot_set_at_the_minimum_size_is_refused_with_a_message(user_client):
+    files_before = private_files()
+
+    response = user_client.post(
+        reverse("figures:design_new"),
+        {**FIELDS, **LONG_TEXTS, "photo": factories.portrait_upload()},
+    )
+
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert errors["name"] == ["This name is too long to print on the box: please shorten it."]
+    assert errors["tagline"] == ["This tagline is too long to print on the box: please shorten it."]
+    assert not FigureDesign.objects.exists() and private_files() == files_before
+
+
+@pytest.mark.printing
+def test_long_but_printable_texts_are_accepted_at_the_default_minimum_size():
+    accessories = {f"accessory_{i}": "extra-strong espresso machine" for i in range(1, 5)}
+
+    assert form_errors(**LONG_TEXTS, **accessories) == {}
+
+
+@pytest.mark.printing
+@override_settings(MINIME_PRINTER_PROFILE={"min_text_pt": 24})
+def test_accessories_that_do_not_fit_are_refused_at_the_last_one():
+    accessories = {f"accessory_{i}": "extra-strong espresso machine with milk" for i in range(1, 5)}
+
+    errors = form_errors(tagline="", **accessories)
+
+    assert errors == {
+        "accessory_4": ["The accessories are too long to print on the box: please shorten them."]
+    }
+
+
+def test_a_layout_checker_speaks_for_its_fields_first_come_first_served(monkeypatch):
+    monkeypatch.setattr(printable, "_layout_checkers", [])
+    printable.printable_layout_checker_register(lambda n, t, a: {"name": "first"})
+    printable.printable_layout_checker_register(lambda n, t, a: {"name": "second", "tagline": "t"})
+
+    assert form_errors() == {"name": ["first"], "tagline": ["t"]}
+    # A text that is already refused on its own is not checked for room as well.
+    emoji = "Emoji cannot be printed on the box: 😀 (U+1F600)."
+    assert form_errors(name="Bob 😀") == {"name": [emoji]}

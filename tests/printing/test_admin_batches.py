@@ -1,6 +1,7 @@
 """Print batches from the production queue (printing.admin.actions.create_print_batch) and
 their read-only admin (printing.admin.batches): imposition on SRA3 with crop marks and spot
-colours, what is left out and why, and the real renderer's files in the ZIP and a batch."""
+colours, one stock per sheet, what is left out and why, and the real renderer's files in the
+ZIP and a batch. The imposition's geometry, marks and PDF/X: tests/printing/test_imposition.py."""
 
 import io
 import re
@@ -15,6 +16,7 @@ from django.urls import reverse
 from PIL import Image
 
 from printing.imposition.layout import Piece, box_rect, crop_marks, sheet_layout
+from printing.imposition.stock import ART_PAPER, STICKER_VINYL
 from printing.models import PrintBatch, PrintItem, PrintItemStatus
 from tests import factories
 from tests.factories.printing import paid_order, print_pdf, ready
@@ -61,24 +63,30 @@ def test_print_batch_imposes_ready_sheets_on_sra3_with_crop_marks_and_spot_colou
     info = run("pdfinfo", "-", data=data)
     pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
     width, height = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info).groups())
-    # 3 A5 sticker sheets (4 fit an SRA3) and one A4 print (2 fit an SRA3): 2 sheets.
-    assert pages == batch.sheet_count == 2
+    # 3 A5 sticker sheets (2 fit an SRA3 inside its 5 mm margin) and one A4 print, on
+    # art paper, never on a sticker sheet: 3 sheets.
+    assert pages == batch.sheet_count == 3
     assert (width, height) == pytest.approx(SRA3_PT, abs=0.01)
     with pikepdf.open(io.BytesIO(data)) as pdf:
-        assert {"CutContour", "All"} <= separations(pdf)  # die line kept; marks in registration
+        assert "CutContour" in separations(pdf)  # die line kept
     slug = run("pdftotext", "-", "-", data=data)
     assert f"batch {batch.pk}" in slug and stickers.number in slug and art.number in slug
+    sheets_text = slug.split("\f")
+    assert "STICKER VINYL" in sheets_text[0] and art.number not in sheets_text[0]
+    assert "ART PAPER" in sheets_text[2] and stickers.number not in sheets_text[2]
 
     # Crop marks are drawn where the layout says: dark pixels at each mark's middle.
     pieces = []
-    for order in (stickers, art):
+    for order, stock in ((stickers, STICKER_VINYL), (art, ART_PAPER)):
         item = order.lines.get().print_item
         with pikepdf.open(item.file.open("rb")) as src:
             page = src.pages[0]
-            piece = Piece(item.pk, "", 0, box_rect(page.trimbox), box_rect(page.bleedbox))
-        pieces += [piece] * order.lines.get().quantity
+            trim, bleed = box_rect(page.trimbox), box_rect(page.bleedbox)
+        pieces += [Piece(item.pk, "", 0, trim, bleed, stock)] * order.lines.get().quantity
     sheets = sheet_layout(pieces, "SRA3")
-    assert [len(s.placements) for s in sheets] == [3, 1]
+    assert [(len(s.placements), s.stock) for s in sheets] == [
+        (2, STICKER_VINYL), (1, STICKER_VINYL), (1, ART_PAPER),
+    ]  # fmt: skip
     dpi = 150
     png = subprocess.run(
         ["pdftoppm", "-r", str(dpi), "-f", "1", "-l", "1", "-gray", "-png", "-"],
@@ -153,6 +161,7 @@ def test_print_batch_admin_lists_batches_read_only(production_client):
     assert listing.status_code == 200 and detail.status_code == 200
     assert reverse("admin:printing_printbatch_file", args=[batch.pk]) in listing.text
     assert order.number in detail.text
+    assert "sticker vinyl" in listing.text and "sticker vinyl" in detail.text  # the stock
     assert 'name="_save"' not in detail.text
     assert production_client.get(reverse("admin:printing_printbatch_add")).status_code == 403
 

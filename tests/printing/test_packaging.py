@@ -28,7 +28,7 @@ from printing.packaging.elements import BoxLayout, Picture, QRMatrix, Rect, Text
 from printing.packaging.layout import packaging_layout
 from printing.packaging.render_pdf import draw_pdf
 from printing.packaging.render_png import render_png
-from printing.press.colour import BLACK
+from printing.press.colour import BLACK, WHITE
 from printing.press.fonts import face_for
 from printing.press.palettes import PALETTES
 from printing.press.units import MM
@@ -457,3 +457,25 @@ def test_the_merch_page_shows_the_box_preview(user_client, approved):
     box = box[: box.index("</section>")]
     assert reverse("printing:packaging_preview", args=[approved.pk]) in box
     assert "AI-generated" in box
+
+
+@pytest.mark.parametrize("profile", ["generic", "gelato"])
+def test_front_text_respects_the_minimum_size_and_small_text_is_k_only(settings, profile):
+    settings.MINIME_PRINTER_PROFILE = profile
+    floor = printing_settings.MIN_TEXT_PT
+    long_label = "quantum yoga mat with glowing gyro grips"  # 40 characters
+    for theme in BoxTheme.values:
+        layout = layout_for(
+            "Maximiliane Wolfensteins",
+            tagline="Chief Coffee Officer, Keeper of Spreadsheets & Jelly Beans!!",
+            accessories=[long_label, "laptop"],
+            box_theme=theme,
+        )
+        assert layout.too_small == ()
+        for run in layout.texts():
+            assert run.size_pt >= floor, (run.role, run.text, run.size_pt)
+            if run.size_pt < 10.0:
+                assert run.fill in (BLACK, WHITE), (theme, run.role, run.fill)
+    # Too long for its cavity at the floor: cut after a whole word, ending in an ellipsis.
+    shown = " ".join(run.text for run in layout.texts("accessory") if run.text != "laptop")
+    assert shown.endswith("\u2026") and (long_label + " ").startswith(shown[:-1] + " ")

@@ -20,10 +20,14 @@ class Command(BaseCommand):
     def handle(self, *args: Any, domain: str, email: str, **options: Any) -> None:
         Site.objects.update_or_create(pk=1, defaults={"domain": domain, "name": "Mini-Me Merch"})
         User = get_user_model()
-        user = User.objects.filter(email=email).first()
+        user = User._default_manager.filter(email=email).first()
         if user is None:
             password = os.environ.get("MINIME_DEMO_STAFF_PASSWORD") or secrets.token_urlsafe(12)
-            user = User.objects.create_superuser(username="staff", email=email, password=password)
+            # Any AUTH_USER_MODEL: "staff" as its username, unless the email is the login.
+            login = {User.USERNAME_FIELD: "staff" if User.USERNAME_FIELD != "email" else email}
+            user = User._default_manager.create_superuser(
+                **{"email": email, **login}, password=password
+            )
             EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
             self.stdout.write(
                 self.style.SUCCESS(f"Staff login for http://{domain}/admin/ : {email} / {password}")
