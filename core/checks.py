@@ -13,6 +13,7 @@ instead of failing at the first customer request. Registered in privacy's AppCon
 | minime.E007 | `CELERY_TASK_DEFAULT_QUEUE` not set (or empty) |
 | minime.E010-E012 | deploy, DEBUG off, real Stripe: a Stripe key or secret missing |
 | minime.W010 | deploy, DEBUG off, real Stripe: test-mode keys |
+| minime.W020 | deploy, DEBUG off: C2PA signing credentials missing (images unsigned, XMP only) |
 """
 
 from __future__ import annotations
@@ -178,3 +179,27 @@ def stripe_keys_check(app_configs: Any = None, **kwargs: Any) -> list[checks.Che
             )
         )
     return messages
+
+
+@checks.register(TAG, deploy=True)
+def provenance_check(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """`check --deploy` with DEBUG off: images are delivered without credentials too (XMP
+    label only), so this warns rather than stops; in production every file should carry a
+    signed C2PA manifest."""
+    if settings.DEBUG:
+        return []
+    from core.provenance import credentials_problem
+
+    problem = credentials_problem()
+    if problem is None:
+        return []
+    return [
+        checks.Warning(
+            f"C2PA {problem}: renders, downloads and previews are delivered without Content "
+            "Credentials (only their XMP label).",
+            hint="Set MINIME_C2PA_CERT_CHAIN and MINIME_C2PA_PRIVATE_KEY to your certificate "
+            "chain and key (PEM), or run `manage.py minime_c2pa_credentials` for untrusted "
+            'development credentials. See README.md, "Provenance".',
+            id="minime.W020",
+        )
+    ]

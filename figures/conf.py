@@ -88,5 +88,17 @@ class FiguresSettings(AppSettings):
     def MIN_PHOTO_SIDE(self) -> int:
         return int(self._get("MIN_PHOTO_SIDE", 512))
 
+    @property
+    def CPU_WATTS_PER_CORE(self) -> float:
+        """Watts one busy CPU core draws, for the energy estimate where neither NVML nor RAPL
+        can measure (figures.energy): CPU seconds x this."""
+        return float(self._get("CPU_WATTS_PER_CORE", 10.0))
+
+    @property
+    def GRID_CO2_G_PER_KWH(self) -> float:
+        """Grams of CO2e per kWh of electricity for the energy receipt. Default: the German
+        electricity mix of 2023 (Umweltbundesamt, 380 g/kWh)."""
+        return float(self._get("GRID_CO2_G_PER_KWH", 380.0))
+
 
 figures_settings = FiguresSettings()

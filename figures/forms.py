@@ -4,8 +4,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.text import SingleLineTextField
+from core.text import SingleLineTextField, code_points, refused_characters
 from core.typing import Account
+from figures.conf import figures_settings
 from figures.models import BoxTheme, Photo, Style
 from figures.printable import layout_problems, unprintable_message
 
@@ -104,3 +105,41 @@ class NewDesignForm(DesignFieldsForm):
         if not has_photo and "existing_photo" not in self.errors:
             self.add_error("photo", _("Please choose a photo of yourself."))
         return cleaned
+
+
+class ProvenanceCheckForm(forms.Form):
+    """The public "check an image" upload (figures.provenance_views): one image file whose
+    name is one line of visible characters. The view holds the file in memory and runs photo
+    intake's checks on it; `upload_too_large` says its upload handler dropped a file over
+    MINIME_MAX_UPLOAD_BYTES (so the file is missing, not empty)."""
+
+    image = forms.FileField(
+        label=_("Image to check"),
+        required=False,  # a missing file gets its own message in clean_image
+        max_length=255,
+        help_text=_("JPEG, PNG or WebP. The image is only read for this check, never stored."),
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+
+    def __init__(self, *args: Any, upload_too_large: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.upload_too_large = upload_too_large
+
+    def clean_image(self) -> Any:
+        upload = self.cleaned_data.get("image")
+        if self.upload_too_large:
+            raise forms.ValidationError(
+                _("The file is too large. Please choose an image of at most %(mb)s MB."),
+                code="too_large",
+                params={"mb": f"{figures_settings.MAX_UPLOAD_BYTES / (1024 * 1024):.3g}"},
+            )
+        if not upload:
+            raise forms.ValidationError(_("Please choose an image to check."), code="required")
+        refused = refused_characters(upload.name or "")
+        if refused:
+            raise forms.ValidationError(
+                _("The file name contains characters that are not allowed (%(characters)s)."),
+                code="file_name",
+                params={"characters": code_points(refused)},
+            )
+        return upload

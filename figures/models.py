@@ -125,6 +125,15 @@ JOB_TRANSITIONS: dict[str, frozenset[str]] = {
 ACTIVE_JOB_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
 
 
+class EnergyMethod(models.TextChoices):
+    """How a render's energy was found (figures.energy); always shown with the number."""
+
+    GPU = "gpu", _("measured: GPU")
+    CPU_PACKAGE = "cpu_package", _("measured: CPU package")
+    ESTIMATE = "estimate", _("estimate")
+    MIXED = "mixed", _("mixed methods")  # a job whose renders were measured differently
+
+
 class GenerationJob(Dispatchable):
     """One 'generate' click: N renders from a snapshot of the design's fields. The row is the
     durable hand-off to the GPU worker (core.dispatch)."""
@@ -151,6 +160,11 @@ class GenerationJob(Dispatchable):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The sum of its stored renders' energy (None: none measured yet).
+    energy_wh = models.FloatField(_("energy (Wh)"), null=True, blank=True)
+    energy_method = models.CharField(
+        _("energy method"), max_length=16, choices=EnergyMethod.choices, blank=True
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -183,6 +197,13 @@ class Render(models.Model):
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # What rendering it used (figures.energy); None for renders made before it was measured.
+    energy_wh = models.FloatField(_("energy (Wh)"), null=True, blank=True)
+    energy_method = models.CharField(
+        _("energy method"), max_length=16, choices=EnergyMethod.choices, blank=True
+    )
+    # The estimate's figure at the time (MINIME_CPU_WATTS_PER_CORE); None when measured.
+    energy_watts_per_core = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["job", "index"]

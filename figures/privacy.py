@@ -18,6 +18,7 @@ from django.utils.translation import gettext, ngettext
 
 from core.typing import Account
 from figures import selectors
+from figures.energy import design_energy, energy_export, render_energy
 from figures.models import (
     ACTIVE_JOB_STATUSES,
     DesignStatus,
@@ -227,6 +228,7 @@ class FiguresPrivacyHandler(PrivacyHandler):
                 else None,
                 "approved_at": _iso(design.approved_at),
                 "created_at": _iso(design.created_at),
+                "energy": energy_export(design_energy(design)),
             }
             for design in FigureDesign.objects.filter(owner=user).order_by("created_at")
         ]
@@ -239,6 +241,8 @@ class FiguresPrivacyHandler(PrivacyHandler):
                 "prompt": job.prompt,
                 "created_at": _iso(job.created_at),
                 "finished_at": _iso(job.finished_at),
+                "energy_wh": job.energy_wh,
+                "energy_method": job.energy_method,
             }
             for job in GenerationJob.objects.filter(design__owner=user).order_by("created_at")
         ]
@@ -255,6 +259,7 @@ class FiguresPrivacyHandler(PrivacyHandler):
                     "width": render.width,
                     "height": render.height,
                     "created_at": _iso(render.created_at),
+                    "energy": energy_export(render_energy(render)),
                 }
             )
             part.files.append((archive_name, render.image))

@@ -22,6 +22,7 @@ from core.typing import Account
 from figures.backends import get_backend
 from figures.backends.base import GenerationError, Prompt, RenderInput, TransientGenerationError
 from figures.conf import figures_settings
+from figures.energy import EnergyReading, energy_meter_for, job_energy_add, render_energy_set
 from figures.exceptions import (
     DesignFrozen,
     IllegalTransition,
@@ -42,6 +43,7 @@ from figures.models import (
     Render,
 )
 from figures.prompts import build_prompt
+from figures.render_provenance import render_sign
 from figures.selectors import generation_quota_remaining, jobs_of
 from privacy.models import Purpose
 from privacy.services import consent_require
@@ -334,6 +336,8 @@ def job_run(*, job_id: Any) -> GenerationJob | None:
     job_pk = job.pk
     prompt = Prompt(positive=job.prompt, negative=job.negative_prompt)
     size = figures_settings.RENDER_SIZE
+    # One meter per job, read around each render on its own (figures.energy).
+    meter = energy_meter_for(backend)
     try:
         for index, seed in enumerate(job.seeds):
             if index in done_slots:
@@ -345,24 +349,25 @@ def job_run(*, job_id: Any) -> GenerationJob | None:
                     progress_step=offset + step, heartbeat_at=timezone.now()
                 )
 
-            image = backend.render(
-                RenderInput(
-                    photo=source,
-                    face_box=_face_box(photo.face_box),
-                    prompt=prompt,
-                    style=job.params["style"],
-                    seed=int(seed),
-                    size=size,
-                ),
-                on_progress=on_progress,
+            request = RenderInput(
+                photo=source,
+                face_box=_face_box(photo.face_box),
+                prompt=prompt,
+                style=job.params["style"],
+                seed=int(seed),
+                size=size,
             )
-            _render_store(job=job, index=index, seed=int(seed), image=image)
+            with meter.measure() as used:
+                image = backend.render(request, on_progress=on_progress)
+            _render_store(job=job, index=index, seed=int(seed), image=image, energy=used.reading)
             GenerationJob.objects.filter(pk=job_pk).update(heartbeat_at=timezone.now())
     except TransientGenerationError:
         raise  # the task decides whether to retry
     except GenerationError as exc:
         logger.warning("generation job %s failed: %s", job.pk, exc)
         return job_fail(job_id=job.pk, message=exc.user_message)
+    finally:
+        meter.close()
     with transaction.atomic():
         job = GenerationJob.objects.select_for_update().select_related("design").get(pk=job.pk)
         if job.status == JobStatus.RUNNING:
@@ -379,14 +384,19 @@ def _face_box(value: Any) -> tuple[int, int, int, int] | None:
     return (x, y, w, h)
 
 
-def _render_store(*, job: GenerationJob, index: int, seed: int, image: Image.Image) -> None:
+def _render_store(
+    *, job: GenerationJob, index: int, seed: int, image: Image.Image, energy: EnergyReading | None
+) -> None:
     buffer = io.BytesIO()
     image.convert("RGB").save(buffer, format="PNG", compress_level=1)
     render = Render(job=job, index=index, seed=seed, width=image.width, height=image.height)
-    render.image.save("render.png", ContentFile(buffer.getvalue()), save=False)
+    render_energy_set(render, energy)
+    # Content Credentials (C2PA + IPTC XMP) go into the stored file: served as stored.
+    render.image.save("render.png", ContentFile(render_sign(job, buffer.getvalue())), save=False)
     try:
         with transaction.atomic():
             render.save()
+            job_energy_add(job_id=job.pk, reading=energy)
     except IntegrityError:
         # Another delivery of this job stored the slot first; keep theirs.
         render.image.delete(save=False)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from figures import views
+from figures import provenance_views, views
 
 app_name = "figures"
 urlpatterns = [
@@ -12,4 +12,6 @@ urlpatterns = [
     path("renders/<uuid:render_id>/approve/", views.render_approve, name="render_approve"),
     path("renders/<uuid:render_id>/image/", views.render_image, name="render_image"),
     path("photos/<uuid:photo_id>/image/", views.photo_image, name="photo_image"),
+    # Public (no account): does an image carry valid Content Credentials, and what do they say?
+    path("check/", provenance_views.provenance_check, name="provenance_check"),
 ]

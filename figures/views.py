@@ -12,6 +12,7 @@ from core.files import private_file_response
 from core.ratelimit import RateLimited, rate_limited_response
 from core.typing import AuthenticatedRequest
 from figures import selectors, services
+from figures.energy import design_energy, energy_receipt
 from figures.exceptions import FigureError
 from figures.forms import DesignFieldsForm, NewDesignForm
 from figures.intake import PhotoRejected
@@ -81,6 +82,7 @@ def _design_context(design: FigureDesign) -> dict[str, object]:
             )
         ),
         "next_versions": design.next_versions.all(),
+        "energy": energy_receipt(design_energy(design)),
     }
 
 

@@ -8,9 +8,12 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models.fields.files import FieldFile
+from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
+from figures.models import FigureDesign, GenerationJob, Render
 from printing.models import PrintItem, PrintItemStatus
+from printing.packaging.preview import packaging_preview_forget
 from printing.services import print_items_hold, print_items_register
 from shop.models import Dispute, Order, OrderLine
 from shop.signals import order_disputed, order_paid, orders_purging
@@ -53,3 +56,19 @@ def download_file_of(line: OrderLine) -> FieldFile | None:
     if item is not None and name and name.endswith(".png") and item.file.storage.exists(name):
         return item.file
     return None
+
+
+@receiver(post_delete, sender=FigureDesign, dispatch_uid="printing.preview_forget_design")
+def preview_forget_on_design_delete(
+    sender: object, *, instance: FigureDesign, **kwargs: Any
+) -> None:
+    """The cached packaging preview shows the customer's face: erased with the design."""
+    packaging_preview_forget(instance)
+
+
+@receiver(post_delete, sender=Render, dispatch_uid="printing.preview_forget_render")
+def preview_forget_on_render_delete(sender: object, *, instance: Render, **kwargs: Any) -> None:
+    """A deleted render (erasure, retention) leaves no cached preview made from it."""
+    jobs = GenerationJob.objects.filter(pk=instance.job_id).values_list("design_id", flat=True)
+    for design_id in jobs:  # a cascade from the design deletes the job after: that forgets too
+        packaging_preview_forget(FigureDesign(pk=design_id))

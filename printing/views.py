@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 from core.typing import AuthenticatedRequest
 from figures import selectors as figure_selectors
 from figures.models import DesignStatus
-from printing.packaging.preview import packaging_preview_png
+from printing.packaging.preview import packaging_preview_signed
 
 
 @login_required
@@ -23,7 +23,8 @@ def packaging_preview(request: AuthenticatedRequest, design_id: UUID) -> HttpRes
         .select_related("approved_render"),
         pk=design_id,
     )
-    png = packaging_preview_png(design=design)
+    # Signed (C2PA + IPTC XMP) and cached per design: a second view costs one cache read.
+    png = packaging_preview_signed(design=design)
     # An approved design is frozen, so its preview is too; it shows the customer's face.
     return HttpResponse(
         png,

@@ -32,8 +32,11 @@ HEADER = """\
 {prefix}{digest}
 """
 # What pip would pull in with PyPI's CUDA build of torch; a lock holding one was resolved
-# without the CPU wheel and would download gigabytes.
-CUDA_PACKAGES = re.compile(r"^(nvidia-[a-z0-9-]+|triton|cuda-[a-z0-9-]+)==", re.MULTILINE)
+# without the CPU wheel and would download gigabytes. nvidia-ml-py (the gpu extra's NVML
+# binding, pure Python, a few hundred KB) is no part of that and is allowed.
+CUDA_PACKAGES = re.compile(
+    r"^(nvidia-(?!ml-py==)[a-z0-9-]+|triton|cuda-[a-z0-9-]+)==", re.MULTILINE
+)
 TORCH_PIN = re.compile(r"^torch==(\S+)", re.MULTILINE)
 
 

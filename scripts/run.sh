@@ -16,6 +16,8 @@ $BIN/python manage.py migrate --no-input -v0
 $BIN/python manage.py createcachetable -v0
 $BIN/python manage.py collectstatic --no-input -v0
 $BIN/python manage.py minime_demo --domain "127.0.0.1:${PORT}"
+# Untrusted development C2PA signing credentials in var/c2pa, made once (README, "Provenance").
+$BIN/python manage.py minime_c2pa_credentials
 
 pids=()
 cleanup() {

@@ -39,6 +39,16 @@ def _session_var_dir() -> Iterator[None]:
         shutil.rmtree(var_dir, ignore_errors=True)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _c2pa_credentials(_session_var_dir) -> None:
+    """Untrusted development signing credentials in the session's var folder, as scripts/run.sh
+    makes them (every render and delivered image is signed)."""
+    from core.conf import core_settings
+    from core.provenance.credentials import ensure_development_credentials
+
+    ensure_development_credentials(core_settings.C2PA_DIR)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker) -> None:
     """The test database gets the database cache's table too (rate limits live there on

@@ -58,7 +58,8 @@ def test_every_locked_package_is_pinned_exactly_with_a_hash():
 def test_torch_is_locked_as_the_cpu_build_without_cuda_packages():
     text = LOCK.read_text()
     assert re.search(r"^torch==2\.13\.0\+cpu \\$", text, re.MULTILINE)
-    assert not re.search(r"^(nvidia-|triton)", text, re.MULTILINE)
+    assert not re.search(r"^(nvidia-(?!ml-py==)|triton)", text, re.MULTILINE)
+    assert not lock_digest.CUDA_PACKAGES.search("nvidia-ml-py==13.615.71 \\\n")
 
 
 def test_a_changed_dependency_list_makes_the_lock_stale(tmp_path):

@@ -61,6 +61,7 @@ def test_https_settings_pass_check_deploy_without_a_warning(tmp_path):
     env = settings_env(
         tmp_path, DJANGO_SECRET_KEY=secrets.token_urlsafe(50), DJANGO_HTTPS="1", **LIVE_STRIPE
     )
+    manage("minime_c2pa_credentials", env=env)  # signing credentials, as scripts/run.sh makes
 
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
 

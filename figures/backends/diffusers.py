@@ -252,6 +252,7 @@ def face_square(
 
 class DiffusersBackend:
     name = "diffusers"
+    uses_cuda = True  # figures.energy reads the GPU's energy counter (NVML) when CUDA is there
 
     def steps_per_render(self) -> int:
         try:

@@ -5,7 +5,9 @@ what keeps a PDF from conforming (printing.press.pdfx_check holds the rules).
 What conversion does, all from the selected printer profile (printing.press.profiles):
 - PDF 1.6; XMP metadata (pdfxid:GTS_PDFXVersion "PDF/X-4", title, dates, producer, Trapped
   False, document and instance IDs) mirrored in the Info dictionary; the document ID is also
-  the first half of the trailer /ID.
+  the first half of the trailer /ID. The XMP also says how the content came about (IPTC
+  Iptc4xmpExt:DigitalSourceType): every print file composes an AI render with type and art,
+  so compositeWithTrainedAlgorithmicMedia (EU AI Act Art. 50(2): machine-readable marking).
 - One GTS_PDFX OutputIntent embedding the profile's ICC (N=4) with its condition identifier.
 - TrimBox and BleedBox on every page, nested in the MediaBox (a page without TrimBox is
   trimmed at its MediaBox).
@@ -27,7 +29,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import pikepdf
-from pikepdf.models.metadata import decode_pdf_date
+from pikepdf.models.metadata import PdfMetadata, decode_pdf_date
 from PIL import ImageCms
 
 from printing.conf import printing_settings
@@ -38,12 +40,29 @@ from printing.press.pdfx_check import PDF_VERSION, PDFX_VERSION
 
 LAYERS_CONFIG_NAME = "Print"  # the /D configuration's /Name (PDF/X-4 requires one)
 
+# IPTC Photo Metadata (Extension schema) and its digital source type vocabulary.
+IPTC_EXT_NS = "http://iptc.org/std/Iptc4xmpExt/2008-02-29/"
+IPTC_EXT_PREFIX = "Iptc4xmpExt"
+DIGITAL_SOURCE_TYPE_KEY = f"{IPTC_EXT_PREFIX}:DigitalSourceType"
+COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA = (
+    "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia"
+)
+# pikepdf (and lxml) then write the namespace under its usual prefix, not "ns0".
+PdfMetadata.register_xml_namespace(IPTC_EXT_NS, IPTC_EXT_PREFIX)
 
-def pdfx_finish(data: bytes, *, title: str, layers: Iterable[str] = ()) -> bytes:
+
+def pdfx_finish(
+    data: bytes,
+    *,
+    title: str,
+    layers: Iterable[str] = (),
+    digital_source_type: str = COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA,
+) -> bytes:
     """The PDF as PDF/X-4 (see the module docstring); `layers` names optional-content layers
-    to register even where no content uses them yet."""
+    to register even where no content uses them yet; `digital_source_type` is the IPTC term
+    written to the XMP."""
     with pikepdf.open(io.BytesIO(data)) as pdf:
-        pdfx_convert(pdf, title=title, layers=layers)
+        pdfx_convert(pdf, title=title, layers=layers, digital_source_type=digital_source_type)
         out = io.BytesIO()
         pdfx_save(pdf, out)
     return out.getvalue()
@@ -57,14 +76,20 @@ def pdfx_problems(data: bytes) -> list[str]:
         return ["encrypted"]
 
 
-def pdfx_convert(pdf: pikepdf.Pdf, *, title: str, layers: Iterable[str] = ()) -> None:
+def pdfx_convert(
+    pdf: pikepdf.Pdf,
+    *,
+    title: str,
+    layers: Iterable[str] = (),
+    digital_source_type: str = COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA,
+) -> None:
     """Make an open PDF PDF/X-4 in place; save it with pdfx_save (which writes PDF 1.6)."""
     for obj in list(pdf.objects):
         _rgb_image_to_cmyk(obj)
     _boxes(pdf)
     optional_content_register(pdf, layers)
     _output_intent(pdf)
-    _metadata(pdf, title)
+    _metadata(pdf, title, digital_source_type)
 
 
 def pdfx_save(pdf: pikepdf.Pdf, target: str | Path | BinaryIO, **options: Any) -> None:
@@ -228,9 +253,10 @@ def _pdf_date(moment: datetime) -> str:
     return f"{moment:D:%Y%m%d%H%M%S}{sign}{minutes // 60:02d}'{minutes % 60:02d}'"
 
 
-def _metadata(pdf: pikepdf.Pdf, title: str) -> None:
+def _metadata(pdf: pikepdf.Pdf, title: str, digital_source_type: str) -> None:
     """XMP and Info together (pikepdf syncs the Info entries that have an XMP twin; Trapped
-    and GTS_PDFXVersion are set in both by hand)."""
+    and GTS_PDFXVersion are set in both by hand). The IPTC digital source type is XMP only
+    (the Info dictionary has no such entry)."""
     info = pdf.docinfo
     now = datetime.now(UTC).replace(microsecond=0)
     created = _created(info.get("/CreationDate"), now)
@@ -257,6 +283,7 @@ def _metadata(pdf: pikepdf.Pdf, title: str) -> None:
         meta["xmpMM:InstanceID"] = f"uuid:{uuid.uuid4()}"
         meta["xmpMM:VersionID"] = "1"
         meta["xmpMM:RenditionClass"] = "default"
+        meta[DIGITAL_SOURCE_TYPE_KEY] = digital_source_type
     info = pdf.docinfo  # rewritten by the sync
     info.Title = pikepdf.String(title)
     info.Trapped = pikepdf.Name("/False")

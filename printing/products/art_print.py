@@ -9,6 +9,7 @@ import io
 
 from PIL import Image, ImageCms, ImageDraw
 
+from core.provenance import claim_generator, composite_sign
 from printing.conf import printing_settings
 from printing.pdf import BLACK, WHITE, PrintDocument
 from printing.preflight import Preflight
@@ -110,4 +111,12 @@ def build_digital(spec: ProductSpec, render: Image.Image) -> PrintFile:
     srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
     image.save(buffer, format="PNG", dpi=(dpi, dpi), icc_profile=srgb, compress_level=3)
     report = check.finish(png=image)
-    return PrintFile(buffer.getvalue(), "png", "image/png", report)
+    # The customer's file: IPTC XMP and a signed C2PA manifest (a composite with the render).
+    png = composite_sign(
+        buffer.getvalue(),
+        "image/png",
+        software_agent=f"{claim_generator()} digital download",
+        description="AI-generated figure render placed on the art print with its AI mark",
+        title="digital-download.png",
+    )
+    return PrintFile(png, "png", "image/png", report)
