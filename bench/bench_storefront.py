@@ -1,24 +1,32 @@
-"""Storefront under load: product page and cart page latency with many logged-in clients.
+"""Storefront under load: the product page and the cart of a logged-in customer, against a bare
+Django "hello" view served by the same gunicorn in the same run.
 
 An isolated var dir, PostgreSQL (database minime_bench3, created and dropped here), the Redis
 broker URL (redis://127.0.0.1:6379/12; no task is sent by these pages), migrations and
-collectstatic, then N verified users, each with one approved design (the real services:
-photo intake, a 128 px stylize render, approval) and two lines in its cart. Sessions are
+collectstatic, then verified users, each with one approved design (the real services:
+photo intake, a 128 px stylize render, approval) and three lines in its cart. Sessions are
 created in-process (Django's test client force_login) so no password hashing happens under
-load. gunicorn runs `config.wsgi` on 127.0.0.1 with --workers 2*cores+1 (sync workers by
-default; --threads > 1 makes them gthread workers with keep-alive).
+load. gunicorn runs `config.wsgi` with bench/settings_storefront.py (the demo settings plus
+GET /bench/hello/, bench/urls_storefront.py: never part of the apps) on 127.0.0.1 with
+--workers 2*cores+1 (sync workers by default; --threads > 1 makes them gthread workers).
 
-The client is this process: one thread per simulated customer, each with its own session
-cookie and a keep-alive http.client connection, alternating GET /designs/<uuid>/merch/ (the
-product page) and GET /cart/ for --duration seconds after a --warmup. Every response must be
-200 and contain the page's own marker. Latency is measured per request (send to last byte).
---think-ms adds a pause between a client's requests, uniformly 0.5x to 1.5x of it, and spreads
-the clients' first requests over one such pause (0 = closed loop, as hard as it can go).
+--client wrk (the default; Debian's `wrk` package, apt-get install wrk): for each target in
+turn (bare hello without a cookie, then with the customer's session cookie the product page
+/designs/<uuid>/merch/ and the cart /cart/) a --warmup, then `wrk -t2 -c50 -d<duration>s
+--latency`, then one client alone (`wrk -t1 -c1`, --single-duration). Every response must be
+200 and contain the page's marker (a Lua hook counts the others). Prints each page's throughput
+as a share of hello's and the single-client p50.
+Goals: product page and cart each >= 20 % of bare hello's throughput; single-client p50 <= 4 ms.
 
-    .venv/bin/python bench/bench_storefront.py [--clients 50] [--duration 20] [--warmup 3]
-        [--workers 5] [--threads 1] [--think-ms 0] [--json out.json]
+--client python: the older in-process client, one thread per simulated customer (--clients),
+each with its own session cookie and keep-alive http.client connection, alternating the two
+pages for --duration seconds after a --warmup; --think-ms adds a pause between a client's
+requests, uniformly 0.5x to 1.5x of it (0 = closed loop). Goal there: p95 < 50 ms.
 
-Goal: p95 < 50 ms for both pages at 50 concurrent clients.
+    .venv/bin/python bench/bench_storefront.py [--connections 50] [--wrk-threads 2]
+        [--duration 20] [--single-duration 10] [--warmup 3] [--workers 5] [--json out.json]
+    .venv/bin/python bench/bench_storefront.py --client python [--clients 50] [--think-ms 0]
+        [--extra-clients 1,10]
 """
 
 from __future__ import annotations
@@ -39,6 +47,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _harness as h
+import _wrk
 
 REDIS_URL = "redis://127.0.0.1:6379/12"
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -56,6 +65,7 @@ from tests.factories import photo_for
 users = []
 a4 = ProductVariant.objects.get(sku="MM-PRT-A4")
 sticker = ProductVariant.objects.get(sku="MM-STK-A5")
+box = ProductVariant.objects.get(sku="MM-BOX-S")
 with override_settings(MINIME_RENDER_SIZE=128, MINIME_RENDERS_PER_JOB=1,
                        MINIME_DAILY_GENERATION_QUOTA=1000):
     for n in range({clients}):
@@ -66,6 +76,7 @@ with override_settings(MINIME_RENDER_SIZE=128, MINIME_RENDERS_PER_JOB=1,
         design = fs.render_approve(render=job.renders.get(), actor=user)
         cart_add(owner=user, design=design, variant=a4, quantity=1)
         cart_add(owner=user, design=design, variant=sticker, quantity=2)
+        cart_add(owner=user, design=design, variant=box, quantity=1)
         client = Client()
         client.force_login(user)
         users.append({{"session": client.cookies["sessionid"].value, "design": str(design.pk)}})
@@ -73,7 +84,7 @@ print(json.dumps(users))
 """
 
 # Text each page must contain (a login page or an error page would not).
-MARKERS = {"product": "Blister-pack box", "cart": 'data-testid="cart-line"'}
+MARKERS = {"product": "Blister-pack box", "cart": 'data-testid="cart-line"', "hello": "hello"}
 
 
 def pg_admin(sql: str) -> None:
@@ -248,7 +259,11 @@ def describe(values: list[float], duration: float) -> dict[str, float]:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     cores = os.cpu_count() or 1
-    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--client", choices=["wrk", "python"], default="wrk")
+    parser.add_argument("--connections", type=int, default=50, help="wrk -c")
+    parser.add_argument("--wrk-threads", type=int, default=2, help="wrk -t")
+    parser.add_argument("--single-duration", type=float, default=10.0, help="wrk -t1 -c1 -d")
+    parser.add_argument("--clients", type=int, default=50, help="--client python only")
     parser.add_argument("--duration", type=float, default=20.0, help="measured seconds")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds not measured")
     parser.add_argument("--workers", type=int, default=2 * cores + 1)
@@ -283,10 +298,11 @@ def prepare_database(env: dict[str, str], clients: int) -> list[dict[str, str]]:
     pg_admin(f"CREATE DATABASE {PG_DB}")
     t = time.perf_counter()
     h.run_checked([h.PYTHON, "manage.py", "migrate", "--no-input", "-v0"], env)
+    h.run_checked([h.PYTHON, "manage.py", "createcachetable"], env)  # the database cache
     h.run_checked([h.PYTHON, "manage.py", "collectstatic", "--no-input", "-v0"], env)
     users = h.django_snippet(SETUP_SNIPPET.format(clients=clients), env, timeout=600)
     print(
-        f"setup: {len(users)} users with an approved design and 2 cart lines "
+        f"setup: {len(users)} users with an approved design and 3 cart lines "
         f"in {time.perf_counter() - t:.1f} s"
     )
     return users
@@ -393,10 +409,58 @@ def report(
     print("verdict:", "PASS" if ok else "MISS")
 
 
+def run_wrk(args: argparse.Namespace) -> int:
+    """Hello, product page and cart, one after the other, on one server (see the docstring)."""
+    if _wrk.wrk_path() is None:
+        print("SKIPPED: wrk is not installed (apt-get install wrk)")
+        return 0
+    load_start = os.getloadavg()
+    with h.sigterm_as_exit(), h.temp_var_dir("minime-bench-storefront-") as var_dir:
+        env = h.base_env(var_dir, DATABASE_URL=PG_URL, CELERY_BROKER_URL=REDIS_URL)
+        env["DJANGO_SETTINGS_MODULE"] = "bench.settings_storefront"
+        procs = h.Processes(var_dir)
+        try:
+            user = prepare_database(env, 1)[0]
+            port, _pid = start_storefront_server(procs, env, args)
+            kind = "sync" if args.threads == 1 else f"gthread x{args.threads}"
+            print(
+                f"load: wrk -t{args.wrk_threads} -c{args.connections} {args.duration:g} s after "
+                f"{args.warmup:g} s warm-up, then 1 client {args.single_duration:g} s; gunicorn "
+                f"{args.workers} {kind} workers"
+            )
+            targets = {
+                # Bare: no session cookie, so no session or user is loaded.
+                "hello": ("/bench/hello/", MARKERS["hello"], False),
+                "product": (f"/designs/{user['design']}/merch/", MARKERS["product"], True),
+                "cart": ("/cart/", MARKERS["cart"], True),
+            }
+            results = _wrk.compare(
+                f"http://127.0.0.1:{port}", cookie=f"sessionid={user['session']}",
+                targets=targets, threads=args.wrk_threads, connections=args.connections,
+                duration=args.duration, warmup=args.warmup,
+                single_duration=args.single_duration, script_dir=var_dir,
+            )  # fmt: skip
+        finally:
+            procs.stop_all()
+            clean_up()
+    print(
+        f"\nStorefront against bare hello (PostgreSQL {PG_DB}, gunicorn {args.workers} workers x "
+        f"{args.threads} threads, {os.cpu_count()} CPUs; load average at start "
+        f"{load_start[0]:.2f}, at end {os.getloadavg()[0]:.2f})"
+    )
+    ok = _wrk.report(results, threads=args.wrk_threads, connections=args.connections)
+    if args.json:
+        args.json.write_text(json.dumps({"args": vars(args) | {"json": None}, "wrk": results}))
+    print("verdict:", "PASS" if ok else "MISS")
+    return 0
+
+
 def main() -> int:
     args = parse_args()
     if not services_reachable():
         return 0
+    if args.client == "wrk":
+        return run_wrk(args)
 
     load_start = os.getloadavg()
     counts = [args.clients] + [int(c) for c in args.extra_clients.split(",") if c.strip()]

@@ -1,7 +1,10 @@
 import unicodedata
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from core.text import SingleLineTextField, code_points, refused_characters
@@ -15,12 +18,12 @@ ACCESSORY_FIELDS = tuple(f"accessory_{i}" for i in range(1, MAX_ACCESSORIES + 1)
 PRINTED_FIELDS = ("name", "tagline", *ACCESSORY_FIELDS)
 
 
-class DesignFieldsForm(forms.Form):
-    """The figure's fields: used for a new design and for tweaks before regenerating.
-
-    Every text is one line (core.text) that the print shop can set (figures.printable), and
-    together they fit the box at the printer's minimum text size (the registered layout
-    checkers): all of it is checked in is_valid(), before the view stores anything."""
+class DesignTextForm(forms.Form):
+    """The figure's printed texts. Every text is one line (core.text) that the print shop can
+    set (figures.printable), and together they fit the box at the printer's minimum text size
+    (the registered layout checkers). The design forms check them on submit (authoritative);
+    the design page's script asks the same checks while the customer types
+    (design_text_problems)."""
 
     name = SingleLineTextField(
         label=_("Figure name"),
@@ -32,8 +35,6 @@ class DesignFieldsForm(forms.Form):
     accessory_2 = SingleLineTextField(label=_("Accessory 2"), max_length=40, required=False)
     accessory_3 = SingleLineTextField(label=_("Accessory 3"), max_length=40, required=False)
     accessory_4 = SingleLineTextField(label=_("Accessory 4"), max_length=40, required=False)
-    style = forms.ChoiceField(label=_("Style"), choices=Style.choices, widget=forms.RadioSelect)
-    box_theme = forms.ChoiceField(label=_("Box colour theme"), choices=BoxTheme.choices)
 
     def clean_name(self) -> str:
         name: str = self.cleaned_data["name"]
@@ -57,6 +58,32 @@ class DesignFieldsForm(forms.Form):
                 self.add_error(field if field in self.fields else None, message)
         return cleaned
 
+
+def design_text_problems(data: Mapping[str, Any]) -> dict[str, list[str]]:
+    """{field: messages} for the printed texts in `data` that would be refused on submit; a
+    field left empty is not reported (the customer has not typed it yet)."""
+    form = DesignTextForm(data)
+    form.is_valid()
+    return {
+        field: [str(message) for message in messages]
+        for field, messages in form.errors.items()
+        if field in PRINTED_FIELDS and data.get(field)
+    }
+
+
+class DesignFieldsForm(DesignTextForm):
+    """The figure's fields: used for a new design and for tweaks before regenerating; all of
+    it is checked in is_valid(), before the view stores anything."""
+
+    # The first style is preselected: a form filled in everywhere else is not refused for it.
+    style = forms.ChoiceField(
+        label=_("Style"),
+        choices=Style.choices,
+        initial=Style.choices[0][0],
+        widget=forms.RadioSelect,
+    )
+    box_theme = forms.ChoiceField(label=_("Box colour theme"), choices=BoxTheme.choices)
+
     def design_fields(self) -> dict[str, Any]:
         """The cleaned fields as the services take them (call after is_valid())."""
         data = self.cleaned_data
@@ -76,6 +103,15 @@ class DesignFieldsForm(forms.Form):
         return initial
 
 
+class PhotoChoiceField(forms.ModelChoiceField):
+    """The customer's earlier photos as radio buttons (the template shows each one's
+    thumbnail), with "a new photo" first."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        when = date_format(timezone.localtime(obj.created_at), "SHORT_DATETIME_FORMAT")
+        return str(_("Photo uploaded %(date)s") % {"date": when})
+
+
 class NewDesignForm(DesignFieldsForm):
     photo = forms.FileField(
         label=_("Your photo"),
@@ -85,11 +121,14 @@ class NewDesignForm(DesignFieldsForm):
             attrs={"accept": "image/jpeg,image/png,image/webp,image/heic"}
         ),
     )
-    existing_photo = forms.ModelChoiceField(
+    existing_photo = PhotoChoiceField(
         label=_("…or one of your earlier photos"),
         queryset=Photo.objects.none(),
         required=False,
         to_field_name="pk",
+        widget=forms.RadioSelect,
+        blank=True,
+        empty_label=_("A new photo (chosen above)"),
     )
 
     field_order = ["photo", "existing_photo"]
@@ -101,6 +140,8 @@ class NewDesignForm(DesignFieldsForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        # A file chosen now wins over the earlier photo selected (the page preselects a photo
+        # it kept; its script selects "a new photo" when a file is chosen).
         has_photo = cleaned.get("photo") or cleaned.get("existing_photo")
         if not has_photo and "existing_photo" not in self.errors:
             self.add_error("photo", _("Please choose a photo of yourself."))

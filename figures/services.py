@@ -45,6 +45,7 @@ from figures.models import (
 from figures.prompts import build_prompt
 from figures.render_provenance import render_sign
 from figures.selectors import generation_quota_remaining, jobs_of
+from figures.signals import design_approved
 from privacy.models import Purpose
 from privacy.services import consent_require
 
@@ -76,9 +77,11 @@ def design_intake_check(*, owner: Account) -> None:
     )
 
 
-def photo_create(*, owner: Account, upload: UploadedFile) -> Photo:
-    """Validate, clean (no metadata) and store a selfie privately under a random name.
-    Every attempt counts against MINIME_UPLOADS_PER_HOUR first (RateLimited: nothing stored)."""
+def photo_create(*, owner: Account, upload: UploadedFile, reuse_same: bool = False) -> Photo:
+    """Validate, clean (no metadata) and store a selfie privately under a random name; with
+    `reuse_same`, the owner's photo with the same cleaned bytes (sha256) when there is one
+    (the design form: a photo it kept, chosen again). Every attempt counts against
+    MINIME_UPLOADS_PER_HOUR first (RateLimited: nothing stored)."""
     consent_require(user=owner, purpose=Purpose.GENERATION)
     if figures_settings.UPLOADS_PER_HOUR > 0:
         limit_hit(
@@ -101,6 +104,10 @@ def photo_create(*, owner: Account, upload: UploadedFile) -> Photo:
         max_pixels=figures_settings.MAX_UPLOAD_PIXELS,
         min_side=figures_settings.MIN_PHOTO_SIDE,
     )
+    if reuse_same:
+        same = Photo.objects.filter(owner=owner, sha256=clean.sha256).order_by("created_at")
+        if (kept := same.first()) is not None:
+            return kept
     photo = Photo(
         owner=owner,
         width=clean.width,
@@ -218,6 +225,7 @@ def render_approve(*, render: Render, actor: Account) -> FigureDesign:
         actor=actor,
         reason=f"approved render {render.index + 1}",
     )
+    design_approved.send(sender=FigureDesign, design=design)
     return design
 
 

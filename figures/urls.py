@@ -6,6 +6,7 @@ app_name = "figures"
 urlpatterns = [
     path("", views.studio, name="studio"),
     path("new/", views.design_new, name="design_new"),
+    path("new/check/", views.design_text_check, name="design_text_check"),
     path("designs/<uuid:design_id>/", views.design_detail, name="design"),
     path("designs/<uuid:design_id>/status/", views.design_status, name="design_status"),
     path("designs/<uuid:design_id>/generate/", views.design_generate, name="design_generate"),

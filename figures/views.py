@@ -14,7 +14,7 @@ from core.typing import AuthenticatedRequest
 from figures import selectors, services
 from figures.energy import design_energy, energy_receipt
 from figures.exceptions import FigureError
-from figures.forms import DesignFieldsForm, NewDesignForm
+from figures.forms import DesignFieldsForm, NewDesignForm, design_text_problems
 from figures.intake import PhotoRejected
 from figures.models import FigureDesign, GenerationJob
 from privacy.decorators import generation_consent_required
@@ -34,14 +34,18 @@ def studio(request: AuthenticatedRequest) -> HttpResponse:
 def design_new(request: AuthenticatedRequest) -> HttpResponse:
     form = NewDesignForm(request.POST or None, request.FILES or None, owner=request.user)
     if request.method == "POST":
-        # Every field is validated (is_valid) before the photo is stored: a refused text
-        # must not leave a selfie behind.
+        # Every field is validated (is_valid) before anything is stored; the one exception is
+        # a photo that passes intake, kept so a mistyped name does not lose it.
+        if not form.is_valid():
+            form = _form_keeping_photo(request, form)
         if form.is_valid():
-            fields = form.design_fields()
+            fields, upload = form.design_fields(), form.cleaned_data["photo"]
             try:
                 services.design_intake_check(owner=request.user)
-                photo = form.cleaned_data["existing_photo"] or services.photo_create(
-                    owner=request.user, upload=form.cleaned_data["photo"]
+                photo = (
+                    services.photo_create(owner=request.user, upload=upload, reuse_same=True)
+                    if upload
+                    else form.cleaned_data["existing_photo"]
                 )
             except RateLimited as exc:  # quota used up or too many uploads: nothing stored
                 form.add_error(None, exc.message)
@@ -57,9 +61,45 @@ def design_new(request: AuthenticatedRequest) -> HttpResponse:
                 design = services.design_create(owner=request.user, photo=photo, **fields)
                 _start_generation(request, design)
                 return redirect("figures:design", design_id=design.pk)
-        # 400 keeps the typed fields in the re-rendered form; nothing stored is touched.
+        # 400 keeps the typed fields in the re-rendered form.
         return render(request, "figures/design_new.html", {"form": form}, status=400)
     return render(request, "figures/design_new.html", {"form": form})
+
+
+def _form_keeping_photo(request: AuthenticatedRequest, form: NewDesignForm) -> NewDesignForm:
+    """A refused form's uploaded photo, when it passes intake, stored as the customer's photo
+    (photo_create: generation consent required, the same bytes reuse their row) and the form
+    bound again with it selected; otherwise the form with the photo's refusal added."""
+    upload = form.cleaned_data.get("photo")
+    if not upload or "existing_photo" in form.errors:  # not a choice this form offered
+        return form
+    try:
+        # No generation left today: the design could not be made, so keep no selfie for it.
+        services.design_intake_check(owner=request.user)
+        photo = services.photo_create(owner=request.user, upload=upload, reuse_same=True)
+    except RateLimited as exc:
+        form.add_error(None, exc.message)
+        return form
+    except PhotoRejected as exc:
+        form.add_error("photo", exc.message)
+        return form
+    except ConsentRequired:
+        return form
+    data = request.POST.copy()
+    data["existing_photo"] = str(photo.pk)
+    kept = NewDesignForm(data, owner=request.user)
+    kept.is_valid()
+    return kept
+
+
+@login_required
+@require_POST
+def design_text_check(request: AuthenticatedRequest) -> JsonResponse:
+    """The design form's printed texts checked as the customer types (figures/static/figures/
+    design_form.js); the same checks run again on submit, which decides."""
+    return JsonResponse(
+        {"errors": design_text_problems(request.POST)}, headers={"Cache-Control": "no-store"}
+    )
 
 
 def _start_generation(request: AuthenticatedRequest, design: FigureDesign) -> GenerationJob | None:

@@ -103,3 +103,41 @@ class ProductionOrder(Order):
         verbose_name = _("production order")
         verbose_name_plural = _("production queue")
         permissions = [("refund_productionorder", _("Can refund production orders"))]
+
+
+def preview_upload_to(instance: object, filename: str) -> str:
+    return f"previews/{secrets.token_hex(16)}.png"
+
+
+class PreviewKind(models.TextChoices):
+    BOX = "box", _("Box front")
+    ART_PRINT = "art_print", _("Art print in a frame")
+    STICKER_SHEET = "sticker_sheet", _("Sticker sheet with its cut lines")
+    DIGITAL = "digital", _("Digital download")
+    SHARE_CARD = "share_card", _("Share card")
+
+
+class DesignPreview(models.Model):
+    """A signed PNG preview of one approved design as a product (printing.packaging.preview):
+    rendered once (on approval, by a worker) and served from private storage while
+    `inputs_digest` (the design's box fields, the render, the size, the signing certificate)
+    still matches. It shows the customer's face: it goes with the design and its render
+    (printing.receivers)."""
+
+    design = models.ForeignKey(
+        "figures.FigureDesign", on_delete=models.CASCADE, related_name="previews"
+    )
+    kind = models.CharField(max_length=20, choices=PreviewKind.choices)
+    file = models.FileField(
+        storage=private_storage, upload_to=preview_upload_to, max_length=200, blank=True
+    )
+    inputs_digest = models.CharField(max_length=64, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["design", "kind"], name="printing_preview_one_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} preview of design {self.design_id}"

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from core.typing import Account
-from printing.models import PrintBatch, PrintItem, PrintItemStatusChange
+from figures.models import FigureDesign
+from printing.models import DesignPreview, PrintBatch, PrintItem, PrintItemStatusChange
+from printing.packaging.preview import previews_delete
 from privacy.registry import (
     ErasePart,
     ExportPart,
@@ -80,8 +82,23 @@ class PrintingPrivacyHandler(PrivacyHandler):
         items = PrintItem.objects.filter(order_line__order__owner=user).select_related(
             "order_line__order"
         )
+        previews = DesignPreview.objects.filter(design__owner=user).exclude(file="")
+        files = [
+            (f"previews/{row.design_id}-{row.kind}.png", row.file)
+            for row in previews.order_by("design_id", "kind")
+        ]
         return ExportPart(
+            files=files,
             data={
+                "previews": [
+                    {
+                        "design": str(row.design_id),
+                        "kind": row.kind,
+                        "file": f"previews/{row.design_id}-{row.kind}.png",
+                        "made_at": row.updated_at.isoformat(),
+                    }
+                    for row in previews.order_by("design_id", "kind")
+                ],
                 "print_files": [
                     {
                         "order": item.order_line.order.number,
@@ -92,8 +109,8 @@ class PrintingPrivacyHandler(PrivacyHandler):
                         "rendered_at": item.rendered_at.isoformat() if item.rendered_at else None,
                     }
                     for item in items.order_by("pk")
-                ]
-            }
+                ],
+            },
         )
 
     def erase(self, *, user: Account) -> ErasePart:
@@ -109,7 +126,14 @@ class PrintingPrivacyHandler(PrivacyHandler):
                     waiting.append(order.pk)
                     continue
                 erased += _items_erase(items)
-        part.counts = {"print_files": erased, "orders_waiting": len(waiting)}
+        # The previews show the person's face: they go now (files once this commits).
+        designs = list(FigureDesign.objects.filter(owner=user).values_list("pk", flat=True))
+        previews = previews_delete(design_ids=designs)
+        part.counts = {
+            "print_files": erased,
+            "orders_waiting": len(waiting),
+            "previews": previews,
+        }
         if waiting:
             part.deferred.append(DEFERRED_NOTE.format(count=len(waiting)))
             part.pending["orders"] = waiting

@@ -10,10 +10,12 @@ from django.db import transaction
 from django.db.models.fields.files import FieldFile
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
+from django.utils import translation
 
 from figures.models import FigureDesign, GenerationJob, Render
-from printing.models import PrintItem, PrintItemStatus
-from printing.packaging.preview import packaging_preview_forget
+from figures.signals import design_approved
+from printing.models import DesignPreview, PrintItem, PrintItemStatus
+from printing.packaging.preview import previews_delete
 from printing.services import print_items_hold, print_items_register
 from shop.models import Dispute, Order, OrderLine
 from shop.signals import order_disputed, order_paid, orders_purging
@@ -58,17 +60,31 @@ def download_file_of(line: OrderLine) -> FieldFile | None:
     return None
 
 
-@receiver(post_delete, sender=FigureDesign, dispatch_uid="printing.preview_forget_design")
-def preview_forget_on_design_delete(
-    sender: object, *, instance: FigureDesign, **kwargs: Any
-) -> None:
-    """The cached packaging preview shows the customer's face: erased with the design."""
-    packaging_preview_forget(instance)
+@receiver(design_approved, dispatch_uid="printing.previews_on_design_approved")
+def previews_on_design_approved(sender: object, *, design: FigureDesign, **kwargs: Any) -> None:
+    """Approved: a worker renders and stores the design's previews once this commits, so the
+    product page shows them at once (a broker that is away is logged: the views render a
+    missing preview themselves)."""
+    from printing import tasks
+
+    design_id = design.pk
+    # In the language of the approving request: the customer's views then find them fresh.
+    language = translation.get_language()
+    transaction.on_commit(lambda: tasks.enqueue_previews(design_id=design_id, language=language))
+
+
+@receiver(post_delete, sender=DesignPreview, dispatch_uid="printing.preview_file_delete")
+def preview_file_on_delete(sender: object, *, instance: DesignPreview, **kwargs: Any) -> None:
+    """A stored preview shows the customer's face: its file goes once its row's deletion
+    commits (the design's, its render's, an erasure's)."""
+    storage, name = instance.file.storage, str(instance.file.name or "")
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 @receiver(post_delete, sender=Render, dispatch_uid="printing.preview_forget_render")
 def preview_forget_on_render_delete(sender: object, *, instance: Render, **kwargs: Any) -> None:
-    """A deleted render (erasure, retention) leaves no cached preview made from it."""
-    jobs = GenerationJob.objects.filter(pk=instance.job_id).values_list("design_id", flat=True)
-    for design_id in jobs:  # a cascade from the design deletes the job after: that forgets too
-        packaging_preview_forget(FigureDesign(pk=design_id))
+    """A deleted render (erasure, retention) leaves no stored preview made from it (the
+    design's own deletion takes its previews by cascade)."""
+    designs = GenerationJob.objects.filter(pk=instance.job_id).values_list("design_id", flat=True)
+    previews_delete(design_ids=list(designs))

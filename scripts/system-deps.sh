@@ -3,11 +3,12 @@
 # files, and the fallback fonts for names DejaVu cannot set: Noto Sans for more Latin, Greek,
 # Cyrillic, Ethiopic and Cherokee, WenQuanYi Zen Hei for Chinese, Japanese and Korean; all
 # TrueType outlines, which reportlab embeds; icc-profiles-free's FOGRA39 data and ArgyllCMS to
-# build the "gelato" printer profile's FOGRA39 ICC from it), plus any extra packages named as
+# build the "gelato" printer profile's FOGRA39 ICC from it; poppler-utils to rasterise the
+# product previews), plus any extra packages named as
 # arguments (the tests add chromium, poppler-utils).
 # Installs only what is missing, and only as root with apt-get; otherwise it says what to do.
 set -euo pipefail
-wanted=(libgs-common fonts-dejavu-core fonts-noto-core fonts-wqy-zenhei icc-profiles-free argyll "$@")
+wanted=(libgs-common fonts-dejavu-core fonts-noto-core fonts-wqy-zenhei icc-profiles-free argyll poppler-utils "$@")
 missing=()
 for pkg in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

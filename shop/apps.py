@@ -9,6 +9,7 @@ class ShopConfig(AppConfig):
 
     def ready(self) -> None:
         from privacy.registry import register
+        from shop import catalog  # noqa: F401  (catalog invalidation receivers, every process)
         from shop.privacy import ShopPrivacyHandler
 
         register(ShopPrivacyHandler())

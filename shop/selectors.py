@@ -22,3 +22,8 @@ def approved_designs_of(*, owner: Account) -> QuerySet[FigureDesign]:
 
 def cart_lines_of(*, owner: Account) -> QuerySet[CartLine]:
     return CartLine.objects.filter(cart__owner=owner)
+
+
+def cart_lines_for_page(*, owner: Account) -> QuerySet[CartLine]:
+    """The owner's cart lines with what the cart page shows of them, in one query."""
+    return cart_lines_of(owner=owner).select_related("design", "variant__product").order_by("id")

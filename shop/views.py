@@ -7,7 +7,6 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,11 +20,13 @@ from core.typing import Account, AuthenticatedRequest
 from figures import selectors as figure_selectors
 from figures.models import DesignStatus, FigureDesign
 from shop import selectors
+from shop.catalog import catalog_on_sale
 from shop.conf import shop_settings
 from shop.csp import allow_stripe
 from shop.exceptions import CartInvalid, ShopError
-from shop.forms import AddToCartForm, CartLineForm, CheckoutForm, money_label
-from shop.models import OrderLine, OrderStatus, Product, ProductVariant
+from shop.forms import AddToCartForm, CartLineForm, CheckoutForm
+from shop.models import OrderLine, OrderStatus
+from shop.render_memo import render_memo
 from shop.services import downloads
 from shop.services.cart import (
     cart_add,
@@ -36,7 +37,7 @@ from shop.services.cart import (
     cart_set_quantity,
 )
 from shop.services.orders import order_place
-from shop.services.pricing import Quote, variant_price, vat_rate
+from shop.services.pricing import Quote, quote, vat_rate
 
 
 def _percent(rate: Decimal) -> str:
@@ -65,28 +66,19 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _product_context(design: FigureDesign, bound: AddToCartForm | None = None) -> dict[str, Any]:
     country = shop_settings.DEFAULT_COUNTRY
-    products = Product.objects.filter(is_active=True).prefetch_related(
-        Prefetch("variants", queryset=ProductVariant.objects.filter(is_active=True))
-    )
     bound_product = bound.limit_to_posted_product() if bound is not None else None
     offers = []
-    # The options are rendered from this one prefetched list (not through per-product form
-    # widgets, which cost a query each and most of the page's time); the posted form still
-    # validates every add and supplies its errors and values.
-    for product in products:
-        variants = list(product.variants.all())
-        if not variants:
-            continue
-        form = bound if bound_product == product else None
+    # The options come from the catalog kept in this process (shop.catalog: reloaded when a
+    # product or variant changes), not from per-product form widgets, which cost a query each;
+    # the posted form still validates every add and supplies its errors and values.
+    for entry in catalog_on_sale(country=country, currency=shop_settings.CURRENCY):
+        form = bound if bound_product == entry.product else None
         offers.append(
             {
-                "product": product,
+                "product": entry.product,
                 "form": form,
-                "options": [
-                    (v, money_label(variant_price(variant=v).gross, shop_settings.CURRENCY))
-                    for v in variants
-                ],
-                "selected": str(form["variant"].value()) if form else str(variants[0].pk),
+                "options": entry.options,
+                "selected": str(form["variant"].value()) if form else str(entry.options[0][0].pk),
                 "quantity": form["quantity"].value() if form else 1,
             }
         )
@@ -139,22 +131,29 @@ def product(request: AuthenticatedRequest, design_id: UUID) -> HttpResponse:
                 )
                 return redirect("shop:cart")
         return render(request, "shop/product.html", _product_context(design, form), status=400)
-    return render(request, "shop/product.html", _product_context(design))
+    # The same HTML for the same inputs is reused (shop.render_memo: keyed by content).
+    return render_memo(request, "shop/product.html", _product_context(design))
 
 
 # --- Cart -------------------------------------------------------------------------------------
 
 
 def _cart_context(owner: Account, errors: dict[int, CartLineForm] | None = None) -> dict[str, Any]:
-    cart = cart_for(owner=owner)
-    lines = list(cart_lines(cart=cart))
-    summary = cart_quote(cart=cart, country=shop_settings.DEFAULT_COUNTRY)
+    # One query: the owner's lines with their design, variant and product (no cart row is
+    # needed to show an empty cart, so none is created here); priced by the same quote().
+    lines = list(selectors.cart_lines_for_page(owner=owner))
+    summary = quote(
+        items=[(line.design_id, line.variant, line.quantity) for line in lines],
+        country=shop_settings.DEFAULT_COUNTRY,
+    )
     errors = errors or {}
     rows = [
         {
             "line": line,
             "price": priced,
-            "form": errors.get(line.pk) or CartLineForm(initial={"quantity": line.quantity}),
+            # A form only for a line whose update was refused (its errors and posted value).
+            "form": errors.get(line.pk),
+            "quantity": line.quantity,
             "available": line.design.status == DesignStatus.APPROVED
             and line.variant.is_active
             and line.variant.product.is_active,
@@ -164,6 +163,7 @@ def _cart_context(owner: Account, errors: dict[int, CartLineForm] | None = None)
     return {
         "rows": rows,
         "summary": summary,
+        "max_quantity": shop_settings.MAX_LINE_QUANTITY,
         "vat_percent": _percent(vat_rate(summary.country)),
         "vat_country": countries.name(summary.country),
     }
@@ -172,7 +172,7 @@ def _cart_context(owner: Account, errors: dict[int, CartLineForm] | None = None)
 @login_required
 @require_GET
 def cart(request: AuthenticatedRequest) -> HttpResponse:
-    return render(request, "shop/cart.html", _cart_context(request.user))
+    return render_memo(request, "shop/cart.html", _cart_context(request.user))
 
 
 @login_required

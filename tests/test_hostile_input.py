@@ -155,6 +155,9 @@ def design_rows() -> tuple[int, ...]:
 @pytest.mark.parametrize("field", NEW_DESIGN_FIELDS)
 def test_new_design_form(user_client, field):
     kind, required = NEW_DESIGN_FIELDS[field]
+    # The posted selfie is already the customer's photo: a refused form keeps an uploaded
+    # photo (reusing this one), so a refusal must store nothing new.
+    factories.photo_for(user_client.user)
 
     def post(value: str) -> Any:
         data = {**DESIGN, field: value, "photo": factories.portrait_upload()}

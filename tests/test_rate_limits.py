@@ -231,7 +231,7 @@ def test_uploads_over_the_hourly_limit_answer_429_and_store_nothing(
     html = text(refused)
     assert "You have uploaded many photos in the last hour." in html
     assert 'value="Jürgen Ölmüller"' in html
-    assert Photo.objects.filter(owner=user_client.user).count() == 2
+    assert Photo.objects.filter(owner=user_client.user).count() == 1  # the same selfie twice
     assert FigureDesign.objects.filter(owner=user_client.user).count() == 2
     assert stored_files(private_root) == files
 

@@ -39,7 +39,7 @@ def form_errors(**fields: str) -> dict[str, list[str]]:
 @pytest.mark.parametrize(
     "accessory", ["mug\u202eevil", "mu\u200bg", "mug\x07", "mug\u200d", "mug\r\nlaptop"]
 )
-def test_an_invisible_character_in_an_accessory_is_a_400_and_stores_no_selfie(
+def test_an_invisible_character_in_an_accessory_is_a_400_and_keeps_only_the_selfie(
     user_client, accessory
 ):
     files_before = private_files()
@@ -51,8 +51,10 @@ def test_an_invisible_character_in_an_accessory_is_a_400_and_stores_no_selfie(
 
     assert response.status_code == 400
     assert response.context["form"].errors["accessory_1"]
-    assert not Photo.objects.exists() and not FigureDesign.objects.exists()
-    assert private_files() == files_before
+    assert not FigureDesign.objects.exists()
+    # The one thing a refused form keeps: the photo, so it need not be chosen again.
+    photo = Photo.objects.get()
+    assert private_files() - files_before == {Path(photo.image.path)}
 
 
 def test_text_is_normalised_and_trimmed_before_it_is_stored(user_client):
@@ -184,7 +186,8 @@ def test_text_the_box_cannot_set_at_the_minimum_size_is_refused_with_a_message(u
     errors = response.context["form"].errors
     assert errors["name"] == ["This name is too long to print on the box: please shorten it."]
     assert errors["tagline"] == ["This tagline is too long to print on the box: please shorten it."]
-    assert not FigureDesign.objects.exists() and private_files() == files_before
+    assert not FigureDesign.objects.exists()
+    assert private_files() - files_before == {Path(Photo.objects.get().image.path)}  # kept
 
 
 @pytest.mark.printing

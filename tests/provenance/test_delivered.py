@@ -5,14 +5,13 @@ import json
 import zipfile
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 from django.urls import reverse
 from PIL import Image
 
 from core.provenance import COMPOSITE, TRAINED, has_manifest, provenance_read
 from figures.privacy import renders_delete
-from printing.models import PrintItem
+from printing.models import DesignPreview, PrintItem
 from printing.packaging.preview import packaging_preview_forget
 from printing.products import ProductSpec, build
 from tests.factories.shop import approved_design_for
@@ -51,9 +50,7 @@ def test_the_digital_download_png_is_a_signed_composite():
 
 
 @pytest.mark.printing
-def test_the_packaging_preview_is_signed_and_the_second_view_comes_from_the_cache(
-    user_client, user
-):
+def test_the_packaging_preview_is_signed_and_the_second_view_comes_from_storage(user_client, user):
     design = approved_design_for(user)
     packaging_preview_forget(design)
     url = reverse("printing:packaging_preview", args=[design.pk])
@@ -65,9 +62,9 @@ def test_the_packaging_preview_is_signed_and_the_second_view_comes_from_the_cach
     report = provenance_read(first.content, "image/png")
     assert_ours(report, COMPOSITE)
     assert report["title"] == "packaging-preview.png"
-    # Signing again would give a new manifest (new id, new time): the bytes are the cached ones.
+    # Signing again would give a new manifest (new id, new time): the bytes are the stored ones.
     assert second.content == first.content
-    assert cache.get(f"minime:packaging-preview:{design.pk}")[1] == first.content
+    assert stored_bytes(DesignPreview.objects.get(design=design, kind="box").file) == first.content
     # A changed design is signed afresh.
     design.tagline = "Head of Snacks"
     design.save(update_fields=["tagline"])
@@ -75,18 +72,23 @@ def test_the_packaging_preview_is_signed_and_the_second_view_comes_from_the_cach
 
 
 @pytest.mark.printing
-def test_the_cached_preview_of_the_customers_face_goes_with_the_design(user_client, user):
+def test_the_stored_preview_of_the_customers_face_goes_with_the_render(
+    user_client, user, django_capture_on_commit_callbacks
+):
     design = approved_design_for(user)
     assert (
         user_client.get(reverse("printing:packaging_preview", args=[design.pk])).status_code == 200
     )
-    key = f"minime:packaging-preview:{design.pk}"
-    assert cache.get(key) is not None
+    preview = DesignPreview.objects.get(design=design, kind="box")
+    storage, name = preview.file.storage, preview.file.name
+    assert storage.exists(name)
 
     assert design.approved_render is not None
-    renders_delete([design.approved_render])  # as erasure and retention delete renders
+    with django_capture_on_commit_callbacks(execute=True):
+        renders_delete([design.approved_render])  # as erasure and retention delete renders
 
-    assert cache.get(key) is None
+    assert not DesignPreview.objects.filter(design=design).exists()
+    assert not storage.exists(name)
 
 
 @pytest.mark.printing
