@@ -3,7 +3,6 @@ an uploaded photo with GPS metadata, renders, a paid order with rendered print f
 
 import io
 from typing import Any
-from unittest import mock
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -12,11 +11,9 @@ from PIL import ExifTags, Image
 from figures.models import FigureDesign
 from printing import services as print_services
 from printing.models import PrintItem
-from shop.models import Order, ShippingMethod
-from shop.services.cart import cart_add, cart_for
-from shop.services.orders import order_mark_paid, order_place
+from shop.models import Order
 from tests import factories
-from tests.factories.shop import variant
+from tests.printing.test_render_service import paid_order
 
 FIELDS = {
     "name": "Zorblax",
@@ -67,25 +64,9 @@ def paid_order_with_print_files(
 ) -> Order:
     """A paid order of the given catalog SKUs; each line's print file rendered by the print
     render service (what the Celery task runs), in this process."""
-    for sku in skus:
-        cart_add(owner=user, design=design, variant=variant(sku))
-    shippable = any(variant(sku).product.is_shippable for sku in skus)
-    order = order_place(
-        owner=user,
-        cart=cart_for(owner=user),
-        email=user.email,
-        full_name="Jürgen Tester",
-        address_line1="Hauptstraße 1",
-        address_line2="",
-        postcode="10115",
-        city="Berlin",
-        country="DE",
-        shipping_method=ShippingMethod.objects.get(code="standard") if shippable else None,
-    )
-    with mock.patch("printing.tasks.enqueue_render"), capture(execute=True):
-        order_mark_paid(order=order, reason="test")
-    for item in PrintItem.objects.filter(order_line__order=order):
-        print_services.print_item_render(item_id=item.pk)
+    order, item_ids = paid_order(user, skus, capture, design=design)
+    for item_id in item_ids:
+        print_services.print_item_render(item_id=item_id)
     return order
 
 
