@@ -281,6 +281,9 @@ if os.environ.get("MINIME_RENDERS_PER_JOB"):
     MINIME_RENDERS_PER_JOB = int(os.environ["MINIME_RENDERS_PER_JOB"])
 if os.environ.get("MINIME_DAILY_GENERATION_QUOTA"):
     MINIME_DAILY_GENERATION_QUOTA = int(os.environ["MINIME_DAILY_GENERATION_QUOTA"])
+if os.environ.get("MINIME_PHOTO_BACKGROUND_REMOVAL"):  # 0: keep the whole uploaded photo
+    _removal = os.environ["MINIME_PHOTO_BACKGROUND_REMOVAL"].strip().lower()
+    MINIME_PHOTO_BACKGROUND_REMOVAL = _removal not in ("0", "false", "no", "off")
 # Stripe: test or live keys from the environment. MINIME_STRIPE_API_BASE points the shop at
 # localstripe (scripts/run.sh sets it when no keys are given); unset means real Stripe.
 MINIME_STRIPE_SECRET_KEY = os.environ.get("MINIME_STRIPE_SECRET_KEY", "")

@@ -73,7 +73,18 @@ class GenerationJobAdmin(admin.ModelAdmin):
 
 @admin.register(Render)
 class RenderAdmin(admin.ModelAdmin):
-    list_display = ["id", "job", "index", "seed", "energy_wh", "energy_method", "created_at"]
+    list_display = [
+        "id",
+        "job",
+        "index",
+        "seed",
+        "likeness_distance",
+        "likeness_model",
+        "energy_wh",
+        "energy_method",
+        "created_at",
+    ]
+    list_filter = ["likeness_model"]
     # No image field: the admin would link its storage URL (on S3, a bucket URL). Staff see
     # the art through the production queue's views, which stream it through Django.
     exclude = ["image"]

@@ -100,5 +100,36 @@ class FiguresSettings(AppSettings):
         electricity mix of 2023 (Umweltbundesamt, 380 g/kWh)."""
         return float(self._get("GRID_CO2_G_PER_KWH", 380.0))
 
+    @property
+    def LIKENESS_CHECK(self) -> bool:
+        """Measure each render's likeness to the photo in the worker (figures.likeness)."""
+        return bool(self._get("LIKENESS_CHECK", True))
+
+    @property
+    def LIKENESS_HIGH(self) -> float:
+        """Face-descriptor distance at or below which a render "looks like you": high."""
+        return float(self._get("LIKENESS_HIGH", 0.5))
+
+    @property
+    def LIKENESS_LOW(self) -> float:
+        """Distance above which the likeness is low (0.6: "another person" on the model's
+        scale); between the two it is medium."""
+        return float(self._get("LIKENESS_LOW", 0.6))
+
+    @property
+    def PHOTO_BACKGROUND_REMOVAL(self) -> bool:
+        """Keep only the person of an uploaded photo (figures.minimise); off keeps it whole."""
+        return bool(self._get("PHOTO_BACKGROUND_REMOVAL", True))
+
+    @property
+    def PHOTO_CROP_MARGIN(self) -> float:
+        """Extra margin around the head-and-shoulders crop, in face widths."""
+        return float(self._get("PHOTO_CROP_MARGIN", 0.25))
+
+    @property
+    def PHOTO_MAX_SIDE(self) -> int:
+        """Longest side of the stored photo, in pixels."""
+        return int(self._get("PHOTO_MAX_SIDE", 1536))
+
 
 figures_settings = FiguresSettings()

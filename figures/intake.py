@@ -1,8 +1,10 @@
 """Photo intake: turn an untrusted upload into a clean, metadata-free JPEG of one face.
 
-Pure: no models, no database, no settings reads (callers pass the limits from
-figures.conf). The format is decided from the bytes, never from the file name or the
-client's content type. OpenCV is imported lazily so the web process boots lean.
+Pure: no models, no database, no file written (the upload exists only in memory); callers
+pass the limits from figures.conf, and the minimisation options (figures.minimise: keep only
+the person) come from the settings unless passed. The format is decided from the bytes,
+never from the file name or the client's content type. OpenCV is imported lazily so the
+web process boots lean.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext
 from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
+
+from figures.minimise import MinimiseOptions, photo_minimise
 
 if TYPE_CHECKING:
     import numpy as np
@@ -78,8 +82,17 @@ class PhotoRejected(Exception):
 # --- public API -------------------------------------------------------------------------
 
 
-def photo_clean(data: bytes, *, max_bytes: int, max_pixels: int, min_side: int) -> CleanPhoto:
-    """Validate an uploaded photo and return it re-encoded without any metadata.
+def photo_clean(
+    data: bytes,
+    *,
+    max_bytes: int,
+    max_pixels: int,
+    min_side: int,
+    minimise: MinimiseOptions | None = None,
+) -> CleanPhoto:
+    """Validate an uploaded photo and return it re-encoded without any metadata, minimised
+    to the subject's head and shoulders with the background and other faces made
+    unrecoverable (figures.minimise; `minimise` defaults to the MINIME_PHOTO_* settings).
 
     Raises PhotoRejected with a machine code and a translated message for anything the
     customer should fix (wrong format, too big, too small, no single clear face...).
@@ -109,6 +122,9 @@ def photo_clean(data: bytes, *, max_bytes: int, max_pixels: int, min_side: int) 
     clean = Image.frombytes("RGB", rgb.size, rgb.tobytes())
     del rgb  # halve peak memory on large photos
     face_box = _single_face(detect_faces(clean))
+    clean, face_box = photo_minimise(
+        clean, face_box, minimise if minimise is not None else MinimiseOptions.from_settings()
+    )
     out = io.BytesIO()
     clean.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
     jpeg = out.getvalue()
@@ -139,11 +155,13 @@ def detect_faces(image: Image.Image) -> list[Box]:
     pixels = cv2.equalizeHist(np.asarray(gray, dtype=np.uint8))
     min_face = max(24, round(min(pixels.shape) * MIN_FACE_FRACTION))
 
-    detector, verifier = _cascades()
+    detector, verifier = haar_cascades()
     candidates = detector.detectMultiScale(
         pixels, scaleFactor=1.1, minNeighbors=5, minSize=(min_face, min_face)
     )
-    confirmed = [_as_box(box) for box in candidates if _confirmed(verifier, pixels, _as_box(box))]
+    confirmed = [
+        _as_box(box) for box in candidates if confirmed_face(verifier, pixels, _as_box(box))
+    ]
     faces = _without_duplicates(confirmed)
 
     width, height = image.size
@@ -335,7 +353,7 @@ def _sixteen_bit_to_l(image: Image.Image) -> Image.Image:
 _per_thread = threading.local()
 
 
-def _cascades() -> tuple[Any, Any]:
+def haar_cascades() -> tuple[Any, Any]:
     """Loaded once per thread: OpenCV does not promise a shared classifier is thread-safe."""
     cached: tuple[Any, Any] | None = getattr(_per_thread, "cascades", None)
     if cached is not None:
@@ -351,7 +369,7 @@ def _cascades() -> tuple[Any, Any]:
     return detector, verifier
 
 
-def _confirmed(verifier: Any, pixels: np.ndarray, box: Box) -> bool:
+def confirmed_face(verifier: Any, pixels: np.ndarray, box: Box) -> bool:
     x, y, w, h = box
     margin = round(w * 0.3)
     x0, y0 = max(0, x - margin), max(0, y - margin)

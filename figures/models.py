@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from core.dispatch import Dispatchable
 from core.models import StatusChange
 from core.storage import private_storage
+from figures.conf import figures_settings
 
 
 def photo_upload_to(instance: object, filename: str) -> str:
@@ -204,6 +205,11 @@ class Render(models.Model):
     )
     # The estimate's figure at the time (MINIME_CPU_WATTS_PER_CORE); None when measured.
     energy_watts_per_core = models.FloatField(null=True, blank=True)
+    # Likeness to the photo (figures.likeness): face-descriptor distance, lower is more alike;
+    # None with a model: no face found in the render; no model: not measured. The descriptors
+    # themselves are never stored.
+    likeness_distance = models.FloatField(_("likeness distance"), null=True, blank=True)
+    likeness_model = models.CharField(_("likeness model"), max_length=100, blank=True)
 
     class Meta:
         ordering = ["job", "index"]
@@ -214,6 +220,20 @@ class Render(models.Model):
 
     def __str__(self) -> str:
         return f"Render {self.index} of {self.job_id}"
+
+    @property
+    def likeness_level(self) -> str:
+        """ "high", "medium" or "low" by the MINIME_LIKENESS_* thresholds; "no_face" when the
+        check found no face in the render; "" when it was not measured."""
+        if not self.likeness_model:
+            return ""
+        if self.likeness_distance is None:
+            return "no_face"
+        if self.likeness_distance <= figures_settings.LIKENESS_HIGH:
+            return "high"
+        if self.likeness_distance <= figures_settings.LIKENESS_LOW:
+            return "medium"
+        return "low"
 
 
 class FigureEvent(StatusChange):

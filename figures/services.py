@@ -1,6 +1,5 @@
 """Figure-studio logic. Views, tasks and admin actions call these; they hold no logic."""
 
-import io
 import logging
 import secrets
 from datetime import timedelta
@@ -9,20 +8,16 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from PIL import Image
 
 from core.dispatch import dispatch_on_commit, release, sweep
 from core.ratelimit import Rate, RateLimited, limit_hit
 from core.typing import Account
-from figures.backends import get_backend
-from figures.backends.base import GenerationError, Prompt, RenderInput, TransientGenerationError
 from figures.conf import figures_settings
-from figures.energy import EnergyReading, energy_meter_for, job_energy_add, render_energy_set
 from figures.exceptions import (
     DesignFrozen,
     IllegalTransition,
@@ -43,7 +38,6 @@ from figures.models import (
     Render,
 )
 from figures.prompts import build_prompt
-from figures.render_provenance import render_sign
 from figures.selectors import generation_quota_remaining, jobs_of
 from figures.signals import design_approved
 from privacy.models import Purpose
@@ -299,115 +293,12 @@ def job_dispatch_on_commit(*, job_id: Any) -> None:
 MAX_JOB_ATTEMPTS = 5
 
 
-def _job_start(job_id: Any) -> GenerationJob | None:
-    """Lock the job and mark it running; None if there is nothing left to do."""
-    with transaction.atomic():
-        job = GenerationJob.objects.select_for_update().select_related("design").get(pk=job_id)
-        if job.status not in ACTIVE_JOB_STATUSES:
-            return None  # finished, failed or cancelled: a redelivery does nothing
-        if job.status == JobStatus.RUNNING and not _heartbeat_stale(job, now=timezone.now()):
-            return None  # a live worker has it: this is a copy sent by the sweeper
-        if job.attempts >= MAX_JOB_ATTEMPTS:
-            job.error_message = gettext_noop(
-                "Something went wrong while generating your figure. Please try again."
-            )
-            job.save(update_fields=["error_message"])
-            job_transition(job=job, to=JobStatus.FAILED, reason="too many attempts")
-            return None
-        if job.status == JobStatus.QUEUED:
-            job_transition(job=job, to=JobStatus.RUNNING, reason="worker picked it up")
-        job.attempts += 1
-        job.heartbeat_at = job.taken_at = timezone.now()
-        job.save(update_fields=["attempts", "heartbeat_at", "taken_at"])
-        return job
-
-
 def job_run(*, job_id: Any) -> GenerationJob | None:
-    """Render whatever this job still lacks. Safe to run twice: existing slots are skipped."""
-    job = _job_start(job_id)
-    if job is None:
-        return None
-    photo = job.design.photo
-    if photo is None:
-        return job_fail(
-            job_id=job.pk, message=str(PhotoMissing.default_message), system_fault=False
-        )
-    backend = get_backend()
-    steps = backend.steps_per_render()
-    total = steps * len(job.seeds)
-    done_slots = set(job.renders.values_list("index", flat=True))
-    GenerationJob.objects.filter(pk=job.pk).update(
-        progress_total=total, progress_step=steps * len(done_slots)
-    )
-    with photo.image.open("rb") as fh, Image.open(fh) as opened:
-        source = opened.convert("RGB")
-    job_pk = job.pk
-    prompt = Prompt(positive=job.prompt, negative=job.negative_prompt)
-    size = figures_settings.RENDER_SIZE
-    # One meter per job, read around each render on its own (figures.energy).
-    meter = energy_meter_for(backend)
-    try:
-        for index, seed in enumerate(job.seeds):
-            if index in done_slots:
-                continue
-            offset = steps * index
+    """Render whatever this job still lacks (figures.generation: worker-side code, imported
+    only when a job runs)."""
+    from figures.generation import job_run as generation_job_run
 
-            def on_progress(step: int, _total: int, offset: int = offset) -> None:
-                GenerationJob.objects.filter(pk=job_pk).update(
-                    progress_step=offset + step, heartbeat_at=timezone.now()
-                )
-
-            request = RenderInput(
-                photo=source,
-                face_box=_face_box(photo.face_box),
-                prompt=prompt,
-                style=job.params["style"],
-                seed=int(seed),
-                size=size,
-            )
-            with meter.measure() as used:
-                image = backend.render(request, on_progress=on_progress)
-            _render_store(job=job, index=index, seed=int(seed), image=image, energy=used.reading)
-            GenerationJob.objects.filter(pk=job_pk).update(heartbeat_at=timezone.now())
-    except TransientGenerationError:
-        raise  # the task decides whether to retry
-    except GenerationError as exc:
-        logger.warning("generation job %s failed: %s", job.pk, exc)
-        return job_fail(job_id=job.pk, message=exc.user_message)
-    finally:
-        meter.close()
-    with transaction.atomic():
-        job = GenerationJob.objects.select_for_update().select_related("design").get(pk=job.pk)
-        if job.status == JobStatus.RUNNING:
-            job.progress_step = total
-            job.save(update_fields=["progress_step"])
-            job_transition(job=job, to=JobStatus.SUCCEEDED, reason=f"{len(job.seeds)} renders")
-    return job
-
-
-def _face_box(value: Any) -> tuple[int, int, int, int] | None:
-    if not value:
-        return None
-    x, y, w, h = (int(v) for v in value)
-    return (x, y, w, h)
-
-
-def _render_store(
-    *, job: GenerationJob, index: int, seed: int, image: Image.Image, energy: EnergyReading | None
-) -> None:
-    buffer = io.BytesIO()
-    image.convert("RGB").save(buffer, format="PNG", compress_level=1)
-    render = Render(job=job, index=index, seed=seed, width=image.width, height=image.height)
-    render_energy_set(render, energy)
-    # Content Credentials (C2PA + IPTC XMP) go into the stored file: served as stored.
-    render.image.save("render.png", ContentFile(render_sign(job, buffer.getvalue())), save=False)
-    try:
-        with transaction.atomic():
-            render.save()
-            job_energy_add(job_id=job.pk, reading=energy)
-    except IntegrityError:
-        # Another delivery of this job stored the slot first; keep theirs.
-        render.image.delete(save=False)
+    return generation_job_run(job_id=job_id)
 
 
 def job_fail(*, job_id: Any, message: str, system_fault: bool = True) -> GenerationJob | None:
@@ -429,7 +320,7 @@ def job_cancel(*, job: GenerationJob, actor: Account | None, reason: str) -> Gen
         return job_transition(job=job, to=JobStatus.CANCELLED, actor=actor, reason=reason)
 
 
-def _heartbeat_stale(job: GenerationJob, *, now: Any) -> bool:
+def job_heartbeat_stale(job: GenerationJob, *, now: Any) -> bool:
     last = job.heartbeat_at or job.started_at or job.created_at
     return last < now - timedelta(seconds=figures_settings.GENERATION_HEARTBEAT_TIMEOUT)
 
@@ -438,7 +329,7 @@ def _job_requeue_or_fail(*, job_id: Any, now: Any) -> str:
     """A running job whose worker stopped beating: send it again once, then fail it."""
     with transaction.atomic():
         job = GenerationJob.objects.select_for_update().select_related("design").get(pk=job_id)
-        if job.status != JobStatus.RUNNING or not _heartbeat_stale(job, now=now):
+        if job.status != JobStatus.RUNNING or not job_heartbeat_stale(job, now=now):
             return "alive"
         if job.attempts <= figures_settings.GENERATION_AUTO_RETRIES:
             job_transition(job=job, to=JobStatus.QUEUED, reason="worker lost; sent again")

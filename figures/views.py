@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from uuid import UUID
 
 from django.contrib import messages
@@ -12,11 +13,13 @@ from core.files import private_file_response
 from core.ratelimit import RateLimited, rate_limited_response
 from core.typing import AuthenticatedRequest
 from figures import selectors, services
+from figures.conf import figures_settings
 from figures.energy import design_energy, energy_receipt
 from figures.exceptions import FigureError
 from figures.forms import DesignFieldsForm, NewDesignForm, design_text_problems
 from figures.intake import PhotoRejected
-from figures.models import FigureDesign, GenerationJob
+from figures.models import FigureDesign, GenerationJob, Render
+from figures.uploads import memory_only_uploads, upload_too_large
 from privacy.decorators import generation_consent_required
 from privacy.exceptions import ConsentRequired
 
@@ -28,11 +31,19 @@ def studio(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "figures/studio.html", {"designs": designs})
 
 
+@memory_only_uploads  # the original upload never reaches the disk (figures.uploads)
 @login_required
 @generation_consent_required
 @require_http_methods(["GET", "POST"])
 def design_new(request: AuthenticatedRequest) -> HttpResponse:
     form = NewDesignForm(request.POST or None, request.FILES or None, owner=request.user)
+    if request.method == "POST" and upload_too_large(request):
+        # The memory-only upload handler dropped a file over the limit: say so at the field.
+        form.is_valid()
+        limit = figures_settings.MAX_UPLOAD_BYTES // (1024 * 1024)
+        message = _("The file is too large. Please upload a photo of at most %(limit)s MB.")
+        form.add_error("photo", message % {"limit": limit})
+        return render(request, "figures/design_new.html", {"form": form}, status=400)
     if request.method == "POST":
         # Every field is validated (is_valid) before anything is stored; the one exception is
         # a photo that passes intake, kept so a mistyped name does not lose it.
@@ -110,8 +121,19 @@ def _start_generation(request: AuthenticatedRequest, design: FigureDesign) -> Ge
         return None
 
 
+def renders_by_likeness(renders: Iterable[Render]) -> list[Render]:
+    """Best likeness first (smallest distance); renders without a measured face after them,
+    in their order."""
+    return sorted(
+        renders,
+        key=lambda r: (r.likeness_distance is None, r.likeness_distance or 0.0, r.index),
+    )
+
+
 def _design_context(design: FigureDesign) -> dict[str, object]:
     jobs = list(design.jobs.prefetch_related("renders").order_by("-created_at"))
+    for job in jobs:
+        job.renders_by_likeness = renders_by_likeness(job.renders.all())  # type: ignore[attr-defined]
     return {
         "design": design,
         "jobs": jobs,

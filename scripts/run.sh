@@ -84,8 +84,10 @@ fi
 $BIN/celery -A config worker -Q default,gpu --concurrency 1 -B \
   --schedule "${MINIME_VAR_DIR:-var}/celerybeat-schedule" -l INFO &
 pids+=($!)
+# Access log without client address, user agent, referrer or query string (behavioural data
+# we do not keep): time, method, path, status, bytes, duration.
 $BIN/gunicorn config.wsgi --bind "127.0.0.1:${PORT}" --workers 2 --threads 4 \
-  --access-logfile - &
+  --access-logfile - --access-logformat '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms' &
 pids+=($!)
 
 echo "Mini-Me Merch is running at http://127.0.0.1:${PORT}/  (Ctrl-C stops everything)"

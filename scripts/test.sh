@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 
-bash scripts/system-deps.sh chromium poppler-utils
+bash scripts/system-deps.sh chromium poppler-utils tesseract-ocr
 # axe-core for tests/browser/test_accessibility.py (pinned in tests/browser/package-lock.json)
 [ -f tests/browser/node_modules/axe-core/axe.min.js ] || { command -v npm >/dev/null && npm ci --prefix tests/browser --no-audit --no-fund --silent; } || echo "npm missing: accessibility tests will skip"
 

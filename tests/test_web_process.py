@@ -1,4 +1,5 @@
-"""The web process must stay lean: it never imports torch or diffusers."""
+"""The web process must stay lean: it never imports torch, diffusers or dlib (the likeness
+check runs in the generation worker only)."""
 
 import json
 import subprocess
@@ -30,13 +31,14 @@ def walk(resolver):
 walk(get_resolver())
 client = Client()
 codes = [client.get(url).status_code for url in ("/", "/accounts/login/", "/studio/new/")]
-heavy = sorted(m for m in ("torch", "diffusers", "transformers") if m in sys.modules)
+worker_only = ("torch", "diffusers", "transformers", "dlib", "figures.likeness")
+heavy = sorted(m for m in worker_only if m in sys.modules)
 print(json.dumps({"codes": codes, "heavy": heavy}))
 """
 
 
 @pytest.mark.django_db
-def test_web_process_never_imports_torch_or_diffusers(django_subprocess_env):
+def test_web_process_never_imports_torch_diffusers_or_dlib(django_subprocess_env):
     result = subprocess.run(
         [sys.executable, "-c", PROBE],
         cwd=ROOT,

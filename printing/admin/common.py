@@ -140,5 +140,15 @@ def artwork_html(line: OrderLine, size: int = 56) -> SafeString | str:
         size,
         size,
         line.figure_name,
-        f"{line.figure_name}: {line.product_name} {line.variant_name}",
+        f"{line.figure_name}: {line.product_name} {line.variant_name}{_likeness_note(line)}",
     )
+
+
+def _likeness_note(line: OrderLine) -> str:
+    """The render's likeness to the customer's photo (figures.likeness), for staff."""
+    render = line.render
+    if render is None or not render.likeness_model:
+        return ""
+    if render.likeness_distance is None:
+        return " · " + str(_("likeness: no face found"))
+    return " · " + str(_("likeness distance %(d).2f") % {"d": render.likeness_distance})

@@ -10,6 +10,7 @@ import sys
 import zlib
 from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 import numpy as np
 import pytest
@@ -17,8 +18,16 @@ from PIL import ExifTags, Image, ImageCms, ImageFile
 from skimage import data as skdata
 
 from figures.intake import CleanPhoto, PhotoRejected, detect_faces, photo_clean
+from figures.minimise import MinimiseOptions
 
-LIMITS = {"max_bytes": 20 * 1024 * 1024, "max_pixels": 40_000_000, "min_side": 512}
+# Decoding, orientation, colour and metadata are checked on the whole photo: minimisation
+# (crop, cut-out) is off here and has its own tests (tests/figures/test_minimise.py).
+LIMITS: dict[str, Any] = {
+    "max_bytes": 20 * 1024 * 1024,
+    "max_pixels": 40_000_000,
+    "min_side": 512,
+    "minimise": MinimiseOptions(remove_background=False),
+}
 XMP_PACKET = (
     b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>'
     b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '

@@ -47,7 +47,9 @@ def test_each_decision_is_an_append_only_record(client):
     records = {r.purpose: r for r in ConsentRecord.objects.filter(user=user)}
     assert records[Purpose.GENERATION].granted is True
     assert records[Purpose.TRAINING].granted is False  # declined, and recorded as such
-    assert records[Purpose.GENERATION].policy_version == 1
+    assert (
+        records[Purpose.GENERATION].policy_version == 2
+    )  # the seeded generation policy (v2: likeness check)
     assert records[Purpose.GENERATION].method == "consent_form"
     record = records[Purpose.GENERATION]
     record.granted = False
@@ -71,7 +73,7 @@ def test_a_new_policy_version_asks_again(db):
 
     PolicyDocument.objects.create(
         purpose=Purpose.GENERATION,
-        version=2,
+        version=3,
         language="en",
         title="New terms",
         body="Changed.",

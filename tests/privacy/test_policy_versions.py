@@ -31,33 +31,33 @@ def test_marketing_policy_v1_is_seeded_in_english_and_german():
 
 def test_non_material_version_keeps_the_consent_valid():
     user = factories.user_create()
-    _publish(Purpose.GENERATION, 2, material=False)
+    _publish(Purpose.GENERATION, 3, material=False)
 
-    assert policy_current(purpose=Purpose.GENERATION).version == 2
+    assert policy_current(purpose=Purpose.GENERATION).version == 3
     assert consent_is_active(user=user, purpose=Purpose.GENERATION)
     assert not consent_needs_renewal(user=user, purpose=Purpose.GENERATION)
 
 
 def test_material_version_asks_again():
     user = factories.user_create()
-    _publish(Purpose.GENERATION, 2, material=True)
+    _publish(Purpose.GENERATION, 3, material=True)
 
     assert not consent_is_active(user=user, purpose=Purpose.GENERATION)
     assert consent_needs_renewal(user=user, purpose=Purpose.GENERATION)
 
 
 def test_non_material_after_material_still_needs_the_material_one():
-    user = factories.user_create()  # agreed to v1
-    _publish(Purpose.GENERATION, 2, material=True)
-    _publish(Purpose.GENERATION, 3, material=False)
+    user = factories.user_create()  # agreed to v2 (the seeded one)
+    _publish(Purpose.GENERATION, 3, material=True)
+    _publish(Purpose.GENERATION, 4, material=False)
 
     assert not consent_is_active(user=user, purpose=Purpose.GENERATION)
 
 
 def test_consent_to_a_non_material_version_after_the_material_one_counts():
-    _publish(Purpose.GENERATION, 2, material=True)
-    _publish(Purpose.GENERATION, 3, material=False)
-    user = factories.user_create()  # agrees now, to v3
+    _publish(Purpose.GENERATION, 3, material=True)
+    _publish(Purpose.GENERATION, 4, material=False)
+    user = factories.user_create()  # agrees now, to v4
 
     assert consent_is_active(user=user, purpose=Purpose.GENERATION)
 
@@ -66,7 +66,7 @@ def test_future_material_version_does_not_count_yet():
     user = factories.user_create()
     PolicyDocument.objects.create(
         purpose=Purpose.GENERATION,
-        version=2,
+        version=3,
         language="en",
         title="v2",
         body="Later.",
@@ -80,7 +80,7 @@ def test_future_material_version_does_not_count_yet():
 def test_studio_asks_again_after_a_material_change_and_explains_why(client):
     user = factories.user_create()
     client.force_login(user)
-    _publish(Purpose.GENERATION, 2, material=True)
+    _publish(Purpose.GENERATION, 3, material=True)
 
     response = client.get(reverse("figures:design_new"))
 
@@ -88,7 +88,7 @@ def test_studio_asks_again_after_a_material_change_and_explains_why(client):
     assert response["Location"].startswith(reverse("privacy:consent"))
     page = client.get(response["Location"]).content.decode()
     assert "Our policy changed" in page
-    assert "version 2" in page
+    assert "version 3" in page
 
     client.post(reverse("privacy:consent"), {"generation": "on"})
     assert consent_is_active(user=user, purpose=Purpose.GENERATION)
@@ -105,6 +105,6 @@ def test_first_consent_does_not_say_the_policy_changed(client):
 
 def test_non_material_change_does_not_interrupt_the_studio(client):
     client.force_login(factories.user_create())
-    _publish(Purpose.GENERATION, 2, material=False)
+    _publish(Purpose.GENERATION, 3, material=False)
 
     assert client.get(reverse("figures:design_new")).status_code == 200

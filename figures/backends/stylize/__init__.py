@@ -11,6 +11,8 @@ The steps live in sibling modules, in pipeline order:
 - ``framing``: the face-centred, square working crop;
 - ``mask``: the head-and-shoulders cut-out that separates figure from backdrop;
 - ``paint``: edge-preserving smoothing and the flat, graded colour palette;
+- ``likeness``: the face repainted with its own palette, so the figure keeps the person's
+  features and colours (issue #15; measured by ``bench/bench_likeness.py``);
 - ``toon``: ink outlines and the glossy-plastic sheen;
 - ``compose``: the studio backdrop, drop shadow and full-size inking;
 - ``backend``: ``StylizeBackend``, which runs them and reports progress.

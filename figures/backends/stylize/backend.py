@@ -7,6 +7,7 @@ from PIL import Image
 from figures.backends.base import GenerationError, ProgressCallback, RenderInput
 from figures.backends.stylize.compose import compose_on_backdrop
 from figures.backends.stylize.framing import frame_portrait
+from figures.backends.stylize.likeness import face_weight, keep_face
 from figures.backends.stylize.looks import STYLES, StyleLook, draw_jitter
 from figures.backends.stylize.mask import figure_mask
 from figures.backends.stylize.paint import quantise_colours, smooth_photo
@@ -49,8 +50,10 @@ class StylizeBackend:
         mask = figure_mask(frame.image, frame, jitter)
         advance()
         colour = quantise_colours(smooth, mask, look, jitter)
+        face = face_weight(frame, work)
+        colour = keep_face(colour, frame.image, face, look, jitter)
         advance()
-        ink = ink_lines(smooth, mask, frame, look)
+        ink = ink_lines(smooth, mask, frame, look, face)
         advance()
         colour = add_sheen(colour, smooth, mask, frame, look, jitter)
         advance()

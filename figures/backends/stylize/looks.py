@@ -26,6 +26,9 @@ class StyleLook:
     backdrop_top: tuple[int, int, int]
     backdrop_bottom: tuple[int, int, int]
     stripes: bool = False  # retro horizon stripes on the backdrop
+    face_colours: int = 2  # extra colours of the face's own palette (see likeness)
+    face_shading: float = 0.4  # share of the photo's shading the face's paint keeps
+    face_ink_calm: float = 0.5  # share of the ink taken off the face
 
 
 STYLES: dict[str, StyleLook] = {

@@ -41,31 +41,45 @@ def smooth_photo(image: ByteArray, passes: int) -> ByteArray:
 
 
 def quantise_colours(
-    smooth: ByteArray, mask: FloatArray, look: StyleLook, jitter: Jitter
+    smooth: ByteArray,
+    where: FloatArray,
+    look: StyleLook,
+    jitter: Jitter,
+    *,
+    colours: int | None = None,
+    shading: float | None = None,
+    samples: int = _KMEANS_SAMPLES,
 ) -> FloatArray:
-    """Paint the figure with a few flat colours, graded for the style. Returns RGB 0..1."""
+    """Paint with a few flat colours found in ``where`` (0..1), graded for the style.
+
+    ``colours`` and ``shading`` override the look's (the face gets more of both, see
+    ``likeness``); ``samples`` is how many pixels k-means learns the palette from.
+    Returns RGB 0..1.
+    """
+    colours = look.colours if colours is None else colours
+    shading = look.shading if shading is None else shading
     lab8 = np.asarray(cv2.cvtColor(smooth, cv2.COLOR_RGB2Lab), np.uint8)
     pixels = _lab8_to_lab(lab8.reshape(-1, 3))
-    centres = _figure_palette(pixels, mask, look, jitter)
+    centres = _figure_palette(pixels, where, colours, samples, jitter)
     labels = _palette_labels(lab8, centres)
     # Flat paint, with a little of the real shading left in so faces keep their form.
     flat = centres.astype(np.float32)[labels]
-    keep = np.array([look.shading, look.shading * 0.5, look.shading * 0.5], np.float32)
+    keep = np.array([shading, shading * 0.5, shading * 0.5], np.float32)
     painted = flat + (pixels - flat) * keep
     return _grade(painted.reshape(smooth.shape), look, jitter)
 
 
 def _figure_palette(
-    pixels: FloatArray, mask: FloatArray, look: StyleLook, jitter: Jitter
+    pixels: FloatArray, mask: FloatArray, colours: int, samples: int, jitter: Jitter
 ) -> FloatArray:
     """The style's few colours, found by k-means over a sample of the figure's pixels."""
     rng = np.random.default_rng(jitter.kmeans_seed)
     # The palette is spent on the person: the backdrop replaces everything else.
     candidates = np.flatnonzero(mask.reshape(-1) > 0.5)
-    if len(candidates) < look.colours * 4:
+    if len(candidates) < colours * 4:
         candidates = np.arange(len(pixels))
-    picks = rng.choice(candidates, size=min(_KMEANS_SAMPLES, len(candidates)), replace=False)
-    return _kmeans(pixels[picks] * _PALETTE_WEIGHTS, look.colours, rng) / _PALETTE_WEIGHTS
+    picks = rng.choice(candidates, size=min(samples, len(candidates)), replace=False)
+    return _kmeans(pixels[picks] * _PALETTE_WEIGHTS, colours, rng) / _PALETTE_WEIGHTS
 
 
 def _palette_labels(lab8: ByteArray, centres: FloatArray) -> np.ndarray:
@@ -73,10 +87,14 @@ def _palette_labels(lab8: ByteArray, centres: FloatArray) -> np.ndarray:
 
     Pixels find their colour through a table over a 32^3 Lab grid: exact enough for a
     handful of colours and far cheaper than measuring every pixel against every colour.
+    Only the grid cells the image uses (a few thousand) are measured.
     """
-    table = _nearest(_LAB_GRID * _PALETTE_WEIGHTS, centres * _PALETTE_WEIGHTS)
     cells = (lab8 >> 3).astype(np.int32)
-    return table[(cells[..., 0] << 10) | (cells[..., 1] << 5) | cells[..., 2]].reshape(-1)
+    keys = ((cells[..., 0] << 10) | (cells[..., 1] << 5) | cells[..., 2]).reshape(-1)
+    used = np.flatnonzero(np.bincount(keys, minlength=len(_LAB_GRID)))
+    table = np.zeros(len(_LAB_GRID), np.intp)
+    table[used] = _nearest(_LAB_GRID[used] * _PALETTE_WEIGHTS, centres * _PALETTE_WEIGHTS)
+    return table[keys]
 
 
 def _grade(lab: FloatArray, look: StyleLook, jitter: Jitter) -> FloatArray:

@@ -9,8 +9,14 @@ from figures.backends.stylize.framing import Frame
 from figures.backends.stylize.looks import ByteArray, FloatArray, Jitter, StyleLook
 
 
-def ink_lines(smooth: ByteArray, mask: FloatArray, frame: Frame, look: StyleLook) -> FloatArray:
-    """Dark outlines from the smoothed lightness, small specks removed. Returns 0..1."""
+def ink_lines(
+    smooth: ByteArray, mask: FloatArray, frame: Frame, look: StyleLook, face: FloatArray
+) -> FloatArray:
+    """Dark outlines from the smoothed lightness, small specks removed. Returns 0..1.
+
+    ``face`` (0..1, see ``likeness.face_weight``) is where the lines stay thin and light:
+    thick ink across cheeks and nose costs the likeness more than anything else.
+    """
     work = smooth.shape[0]
     gray = cv2.GaussianBlur(cv2.cvtColor(smooth, cv2.COLOR_RGB2GRAY), (0, 0), 1.2)
     edges = cv2.Canny(gray, *look.canny)
@@ -19,11 +25,13 @@ def ink_lines(smooth: ByteArray, mask: FloatArray, frame: Frame, look: StyleLook
     keep[0] = False
     edges = np.where(keep[labels], 255, 0).astype(np.uint8)
     calm = _ink_calm(edges, frame)
+    ink = edges.astype(np.float32) / 255.0
     if look.ink_width > 0:
         size = 2 * look.ink_width + 1
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
-        edges = cv2.dilate(edges, kernel)
-    ink = edges.astype(np.float32) / 255.0 * calm
+        thick = cv2.dilate(edges, kernel).astype(np.float32) / 255.0
+        ink = thick + (ink - thick) * face
+    ink *= calm * (1.0 - face * look.face_ink_calm)
     # Ink only on the figure, fading out towards its silhouette.
     return ink * np.clip(mask * 1.5 - 0.25, 0.0, 1.0)
 
