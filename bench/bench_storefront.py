@@ -11,11 +11,14 @@ GET /bench/hello/, bench/urls_storefront.py: never part of the apps) on 127.0.0.
 --workers 2*cores+1 (sync workers by default; --threads > 1 makes them gthread workers).
 
 --client wrk (the default; Debian's `wrk` package, apt-get install wrk): for each target in
-turn (bare hello without a cookie, then with the customer's session cookie the product page
+turn (bare hello without a cookie, then with the customer's session and CSRF cookies, as
+a signed-in browser sends them, the product page
 /designs/<uuid>/merch/ and the cart /cart/) a --warmup, then `wrk -t2 -c50 -d<duration>s
---latency`, then one client alone (`wrk -t1 -c1`, --single-duration). Every response must be
-200 and contain the page's marker (a Lua hook counts the others). Prints each page's throughput
-as a share of hello's and the single-client p50.
+--latency`, then one client alone (`wrk -t1 -c1`, --single-duration); the three targets
+--rounds times (3) in turn. Every response must be 200 and contain the page's marker (a Lua
+hook counts the others). Prints each page's throughput as a share of hello's in the same round
+and the single-client p50, the medians of the rounds. --cache redis puts Django's cache (sessions,
+the catalog version, rate limits) in Redis (REDIS_URL) instead of the database cache.
 Goals: product page and cart each >= 20 % of bare hello's throughput; single-client p50 <= 4 ms.
 
 --client python: the older in-process client, one thread per simulated customer (--clients),
@@ -24,7 +27,8 @@ pages for --duration seconds after a --warmup; --think-ms adds a pause between a
 requests, uniformly 0.5x to 1.5x of it (0 = closed loop). Goal there: p95 < 50 ms.
 
     .venv/bin/python bench/bench_storefront.py [--connections 50] [--wrk-threads 2]
-        [--duration 20] [--single-duration 10] [--warmup 3] [--workers 5] [--json out.json]
+        [--duration 20] [--single-duration 10] [--warmup 3] [--workers 5] [--rounds 3]
+        [--cache redis] [--json out.json]
     .venv/bin/python bench/bench_storefront.py --client python [--clients 50] [--think-ms 0]
         [--extra-clients 1,10]
 """
@@ -56,7 +60,8 @@ PG_URL = f"postgres://postgres@127.0.0.1:5432/{PG_DB}"
 GOAL_P95_S = 0.050
 
 SETUP_SNIPPET = """
-from django.test import Client, override_settings
+from django.middleware.csrf import get_token
+from django.test import Client, RequestFactory, override_settings
 from figures import services as fs
 from shop.models import ProductVariant
 from shop.services.cart import cart_add
@@ -79,7 +84,11 @@ with override_settings(MINIME_RENDER_SIZE=128, MINIME_RENDERS_PER_JOB=1,
         cart_add(owner=user, design=design, variant=box, quantity=1)
         client = Client()
         client.force_login(user)
-        users.append({{"session": client.cookies["sessionid"].value, "design": str(design.pk)}})
+        # The CSRF cookie a browser holds from its first page (set at the login form).
+        probe = RequestFactory().get("/")
+        get_token(probe)
+        users.append({{"session": client.cookies["sessionid"].value, "design": str(design.pk),
+                      "csrf": probe.META["CSRF_COOKIE"]}})
 print(json.dumps(users))
 """
 
@@ -121,7 +130,7 @@ class Customer(threading.Thread):
         super().__init__(daemon=True)
         self.port = port
         self.headers = {
-            "Cookie": f"sessionid={user['session']}",
+            "Cookie": f"sessionid={user['session']}; csrftoken={user['csrf']}",
             "Host": f"127.0.0.1:{port}",
             "User-Agent": "bench_storefront",
         }
@@ -263,6 +272,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=50, help="wrk -c")
     parser.add_argument("--wrk-threads", type=int, default=2, help="wrk -t")
     parser.add_argument("--single-duration", type=float, default=10.0, help="wrk -t1 -c1 -d")
+    parser.add_argument("--rounds", type=int, default=3, help="wrk: hello, product, cart")
     parser.add_argument("--clients", type=int, default=50, help="--client python only")
     parser.add_argument("--duration", type=float, default=20.0, help="measured seconds")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds not measured")
@@ -275,6 +285,7 @@ def parse_args() -> argparse.Namespace:
         default="",
         help="comma-separated client counts to measure after the main run (e.g. 1,10)",
     )
+    parser.add_argument("--cache", choices=["database", "redis"], default="database")
     parser.add_argument("--json", type=Path, help="write the raw figures here")
     return parser.parse_args()
 
@@ -418,15 +429,17 @@ def run_wrk(args: argparse.Namespace) -> int:
     with h.sigterm_as_exit(), h.temp_var_dir("minime-bench-storefront-") as var_dir:
         env = h.base_env(var_dir, DATABASE_URL=PG_URL, CELERY_BROKER_URL=REDIS_URL)
         env["DJANGO_SETTINGS_MODULE"] = "bench.settings_storefront"
+        if args.cache == "redis":
+            env["REDIS_URL"] = REDIS_URL  # Django's cache (sessions, catalog version) in Redis
         procs = h.Processes(var_dir)
         try:
             user = prepare_database(env, 1)[0]
             port, _pid = start_storefront_server(procs, env, args)
             kind = "sync" if args.threads == 1 else f"gthread x{args.threads}"
             print(
-                f"load: wrk -t{args.wrk_threads} -c{args.connections} {args.duration:g} s after "
-                f"{args.warmup:g} s warm-up, then 1 client {args.single_duration:g} s; gunicorn "
-                f"{args.workers} {kind} workers"
+                f"load: {args.rounds} rounds of wrk -t{args.wrk_threads} -c{args.connections} "
+                f"{args.duration:g} s after {args.warmup:g} s warm-up, then 1 client "
+                f"{args.single_duration:g} s; gunicorn {args.workers} {kind} workers"
             )
             targets = {
                 # Bare: no session cookie, so no session or user is loaded.
@@ -435,16 +448,18 @@ def run_wrk(args: argparse.Namespace) -> int:
                 "cart": ("/cart/", MARKERS["cart"], True),
             }
             results = _wrk.compare(
-                f"http://127.0.0.1:{port}", cookie=f"sessionid={user['session']}",
+                f"http://127.0.0.1:{port}",
+                cookie=f"sessionid={user['session']}; csrftoken={user['csrf']}",
                 targets=targets, threads=args.wrk_threads, connections=args.connections,
                 duration=args.duration, warmup=args.warmup,
-                single_duration=args.single_duration, script_dir=var_dir,
+                single_duration=args.single_duration, script_dir=var_dir, rounds=args.rounds,
             )  # fmt: skip
         finally:
             procs.stop_all()
             clean_up()
     print(
-        f"\nStorefront against bare hello (PostgreSQL {PG_DB}, gunicorn {args.workers} workers x "
+        f"\nStorefront against bare hello (PostgreSQL {PG_DB}, {args.cache} cache, gunicorn "
+        f"{args.workers} workers x "
         f"{args.threads} threads, {os.cpu_count()} CPUs; load average at start "
         f"{load_start[0]:.2f}, at end {os.getloadavg()[0]:.2f})"
     )

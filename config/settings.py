@@ -122,6 +122,18 @@ if os.environ.get("DATABASE_URL"):
             conn_health_checks=True,
         )
     }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend whose health check polls the socket instead of sending SELECT 1 on
+        # every request (core/db/postgresql/base.py).
+        DATABASES["default"]["ENGINE"] = "core.db.postgresql"
+        # Prepared statements: each query shape is planned once per connection, not on every
+        # request (planning a storefront join cost PostgreSQL more than running it).
+        # DATABASE_PREPARED_STATEMENTS=0 behind PgBouncer in transaction mode, which cannot
+        # keep a connection's prepared statements.
+        if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+            DATABASES["default"].setdefault("OPTIONS", {}).update(
+                server_side_binding=True, prepare_threshold=5
+            )
 else:
     DATABASES = {
         "default": {
@@ -305,6 +317,10 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = served_over_https
 SECURE_HSTS_PRELOAD = served_over_https and env_bool("DJANGO_HSTS_PRELOAD", False)
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if served_over_https else None
+# Sessions are read from the cache (the database cache, or Redis with REDIS_URL) and written
+# to both: a signed-in page reads its session with one key lookup, not an ORM query; a cache
+# that lost it falls back to the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 # DJANGO_SECURE_COOKIES=1 alone: secure cookies without the rest (TLS handled elsewhere).
 SESSION_COOKIE_SECURE = served_over_https or env_bool("DJANGO_SECURE_COOKIES", False)

@@ -1,12 +1,13 @@
-"""The catalog on sale (active products, their active variants, VAT-inclusive price labels),
-kept in each web process and reused until it changes.
+"""The catalog (every product and variant; on sale: the active ones with VAT-inclusive price
+labels), kept in each web process and reused until it changes.
 
-The product page needs it on every request; reading it costs two queries and a few dozen model
-instances. Each process keeps its last copy under a *catalog version* stored in Django's cache
-(shared by all web processes: the database cache or Redis); a change of a product or variant
-(post_save / post_delete, connected below) stores a new random version once its
-transaction commits, so every process reloads on its next request. A change made with
-QuerySet.update() or raw SQL sends no signal: call `catalog_changed()` after it.
+The product page needs it on every request, the cart its lines' variants; reading it costs two
+queries and a few dozen model instances. Each process keeps its last copy under a *catalog
+version* stored in Django's cache (shared by all web processes: the database cache or Redis);
+a change of a product or variant (post_save / post_delete, connected below) stores a new
+random version once its transaction commits, so every process reloads on its next request.
+A change made with QuerySet.update() or raw SQL sends no signal: call `catalog_changed()`
+after it.
 
 Price labels are kept per (country, VAT rate, currency, language): they are computed here,
 from the variants' net prices, exactly as shop.services.pricing does.
@@ -14,13 +15,13 @@ from the variants' net prices, exactly as shop.services.pricing does.
 
 import threading
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Prefetch
 from django.db.models.signals import post_delete, post_save
 from django.utils import translation
 
@@ -43,7 +44,7 @@ class CatalogEntry:
 
 
 _lock = threading.Lock()
-_state: dict[str, Any] = {"version": None, "products": [], "labels": {}}
+_state: dict[str, Any] = {"version": None, "products": [], "variants": {}, "labels": {}}
 
 
 def catalog_version() -> str:
@@ -66,46 +67,69 @@ def catalog_changed() -> None:
     transaction.on_commit(_new_version)
 
 
-def _load(version: str) -> list[tuple[Product, list[ProductVariant]]]:
-    products = Product.objects.filter(is_active=True).prefetch_related(
-        Prefetch("variants", queryset=ProductVariant.objects.filter(is_active=True))
-    )
-    loaded = []
-    for product in products:
-        variants = list(product.variants.all())
-        if variants:
-            loaded.append((product, variants))
+def _load(version: str) -> tuple[list[tuple[Product, list[ProductVariant]]], dict[int, Any]]:
+    """(products on sale with their active variants, every variant by id with its product)."""
+    on_sale: list[tuple[Product, list[ProductVariant]]] = []
+    variants: dict[int, ProductVariant] = {}
+    for product in Product.objects.prefetch_related("variants"):
+        rows = list(product.variants.all())
+        for variant in rows:
+            variant.product = product  # the loaded row (no query when the cart reads it)
+            variants[variant.pk] = variant
+        active = [v for v in rows if v.is_active]
+        if product.is_active and active:
+            on_sale.append((product, active))
         # The rows never change under this version: shop.render_memo describes them by it.
-        for row in (product, *variants):
+        for row in (product, *rows):
             row.render_memo_key = (version, row._meta.label, row.pk)  # type: ignore[attr-defined]
-    return loaded
+    return on_sale, variants
+
+
+def _current() -> dict[str, Any]:
+    """This process's catalog at the current version (reloaded when the version moved)."""
+    version = catalog_version()
+    with _lock:
+        if _state["version"] != version or version == "unstored":
+            on_sale, variants = _load(version)
+            _state.update(version=version, products=on_sale, variants=variants, labels={})
+        return dict(_state)
 
 
 def catalog_on_sale(*, country: str, currency: str) -> list[CatalogEntry]:
     """Active products that have active variants, each variant with its gross price label for
     `country` in the active language. The rows are shared between requests: read only."""
-    version = catalog_version()
+    state = _current()
     rate: Decimal = vat_rate(country)
     label_key = (country, str(rate), currency, translation.get_language())
-    with _lock:
-        if _state["version"] != version or version == "unstored":
-            _state.update(version=version, products=_load(version), labels={})
-        products = _state["products"]
-        entries: list[CatalogEntry] | None = _state["labels"].get(label_key)
-        if entries is None:
-            entries = [
-                CatalogEntry(
-                    product,
-                    [
-                        (v, money_label(variant_price(variant=v, country=country).gross, currency))
-                        for v in variants
-                    ],
-                    (version, *map(str, label_key), str(product.pk)),
-                )
-                for product, variants in products
-            ]
-            _state["labels"][label_key] = entries
+    entries: list[CatalogEntry] | None = state["labels"].get(label_key)
+    if entries is None:
+        entries = [
+            CatalogEntry(
+                product,
+                [
+                    (v, money_label(variant_price(variant=v, country=country).gross, currency))
+                    for v in variants
+                ],
+                (state["version"], *map(str, label_key), str(product.pk)),
+            )
+            for product, variants in state["products"]
+        ]
+        with _lock:
+            if _state["version"] == state["version"]:
+                _state["labels"][label_key] = entries
     return entries
+
+
+def catalog_variants(ids: Iterable[int]) -> dict[int, ProductVariant]:
+    """The variants with these ids, each with its product (active or not), as the catalog holds
+    them: shared between requests, read only. One created after this process's copy was made
+    (a change committing at this moment) is read from the database."""
+    known: dict[int, ProductVariant] = _current()["variants"]
+    found = {pk: known[pk] for pk in ids if pk in known}
+    missing = set(ids) - found.keys()
+    if missing:
+        found.update(ProductVariant.objects.select_related("product").in_bulk(missing))
+    return found
 
 
 def on_catalog_row_changed(sender: type, **kwargs: Any) -> None:

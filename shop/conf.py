@@ -30,6 +30,10 @@ class ShopSettings(AppSettings):
         table = self._get("VAT_RATES", DEFAULT_VAT_RATES)
         return {code: Decimal(str(rate)) for code, rate in table.items()}
 
+    def vat_rate(self, country: str) -> Decimal:
+        """One country's rate (0 where none is listed), without converting the whole table."""
+        return Decimal(str(self._get("VAT_RATES", DEFAULT_VAT_RATES).get(country, "0")))
+
     @property
     def ORDER_NUMBER_PREFIX(self) -> str:
         return str(self._get("ORDER_NUMBER_PREFIX", "MM-"))

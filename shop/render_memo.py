@@ -43,6 +43,7 @@ MAX_DEPTH = 16
 CSRF_PLACEHOLDER = f"csrf-placeholder-{secrets.token_hex(16)}"
 
 _PLAIN = (str, int, float, bool, Decimal, uuid.UUID, datetime.date, datetime.time)
+_EXACT_PLAIN = frozenset({*_PLAIN, datetime.datetime, type(None)})
 _lock = threading.Lock()
 _pages: OrderedDict[str, str] = OrderedDict()
 # Model instances already described in the current key (by id: they live until it is made).
@@ -81,6 +82,8 @@ def _model(value: Model, depth: int, path: frozenset[int]) -> tuple[Any, ...]:
 def _fingerprint(value: Any, depth: int = 0, path: frozenset[int] = frozenset()) -> Any:
     """A hashable, repr-stable description of a template input's content."""
     depth += 1
+    if type(value) in _EXACT_PLAIN:  # most values: plain, never lazy (type() is not fooled)
+        return value
     if depth > MAX_DEPTH:
         raise Uncacheable("too deep")
     # First: a lazy object (request.user) passes isinstance checks of what it wraps.
@@ -103,11 +106,16 @@ def _fingerprint(value: Any, depth: int = 0, path: frozenset[int] = frozenset())
     if isinstance(value, Model):
         return _model(value, depth, path)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = dataclasses.fields(value)
-        return (
-            type(value).__qualname__,
-            *(_fingerprint(getattr(value, f.name), depth, path) for f in fields),
-        )
+        done = _done.get()
+        if id(value) not in done:  # a quote's lines are also the cart rows' prices
+            done[id(value)] = (
+                type(value).__qualname__,
+                *(
+                    _fingerprint(getattr(value, f.name), depth, path)
+                    for f in dataclasses.fields(value)
+                ),
+            )
+        return done[id(value)]
     if isinstance(value, PermWrapper):
         return ("perms", _fingerprint(value.user, depth, path))
     if isinstance(value, BaseStorage):  # messages: shown once, so never from a cached page

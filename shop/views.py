@@ -97,10 +97,8 @@ def _product_context(design: FigureDesign, bound: AddToCartForm | None = None) -
 @require_http_methods(["GET", "POST"])
 def product(request: AuthenticatedRequest, design_id: UUID) -> HttpResponse:
     """One approved design of the owner, and every product it can be ordered as."""
-    design = get_object_or_404(
-        figure_selectors.designs_of(owner=request.user).select_related("approved_render"),
-        pk=design_id,
-    )
+    # The page shows the design's own fields and its render by id: no join.
+    design = get_object_or_404(figure_selectors.designs_of(owner=request.user), pk=design_id)
     if design.status != DesignStatus.APPROVED:
         return render(request, "shop/design_not_ready.html", {"design": design}, status=409)
     if request.method == "POST":
@@ -139,9 +137,10 @@ def product(request: AuthenticatedRequest, design_id: UUID) -> HttpResponse:
 
 
 def _cart_context(owner: Account, errors: dict[int, CartLineForm] | None = None) -> dict[str, Any]:
-    # One query: the owner's lines with their design, variant and product (no cart row is
-    # needed to show an empty cart, so none is created here); priced by the same quote().
-    lines = list(selectors.cart_lines_for_page(owner=owner))
+    # One query: the owner's lines with their designs' shown fields; variants and products from
+    # the catalog (no cart row is needed to show an empty cart, so none is created here);
+    # priced by the same quote() as the order.
+    lines = selectors.cart_rows_for_page(owner=owner)
     summary = quote(
         items=[(line.design_id, line.variant, line.quantity) for line in lines],
         country=shop_settings.DEFAULT_COUNTRY,
@@ -153,8 +152,7 @@ def _cart_context(owner: Account, errors: dict[int, CartLineForm] | None = None)
             "price": priced,
             # A form only for a line whose update was refused (its errors and posted value).
             "form": errors.get(line.pk),
-            "quantity": line.quantity,
-            "available": line.design.status == DesignStatus.APPROVED
+            "available": line.design_status == DesignStatus.APPROVED
             and line.variant.is_active
             and line.variant.product.is_active,
         }

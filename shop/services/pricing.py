@@ -16,7 +16,7 @@ def money(value: Decimal) -> Decimal:
 
 
 def vat_rate(country: str) -> Decimal:
-    return shop_settings.VAT_RATES.get(str(country).upper(), Decimal("0"))
+    return shop_settings.vat_rate(str(country).upper())
 
 
 @dataclass(frozen=True)

@@ -201,3 +201,56 @@ def test_the_same_page_content_for_two_customers_still_shows_each_their_own_head
     # when the other one opens theirs, then it is rendered for them, not served from the first
     html = _html(theirs, reverse("shop:cart"))
     assert other.email in html and user.email not in html
+
+
+def test_the_cart_reads_only_its_lines_variants_and_products_come_from_the_catalog(user_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    design = sh.approved_design_for(user_client.user)
+    sh.cart_with(user_client.user, (sh.PRINT_A4, 1), (sh.BOX_S, 2), design=design)
+    cart_url = reverse("shop:cart")
+    _html(user_client, cart_url)  # the catalog is loaded once per process
+
+    render_memo.clear()
+    with CaptureQueriesContext(connection) as queries:
+        html = _html(user_client, cart_url)
+
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert sum('FROM "shop_cartline"' in s for s in sql) == 1
+    assert not [s for s in sql if '"shop_productvariant"' in s or '"shop_product"' in s]
+    assert html.count('data-testid="cart-line"') == 2
+    assert "Art print · A4" in html and "Blister-pack box" in html
+
+
+def test_a_product_taken_off_sale_shows_in_the_cart_at_once(user_client):
+    design = sh.approved_design_for(user_client.user)
+    sh.cart_with(user_client.user, (sh.PRINT_A4, 1), design=design)
+    cart_url = reverse("shop:cart")
+    assert "No longer available" not in _twice(user_client, cart_url)[1]
+
+    art_print = Product.objects.get(slug="art-print")
+    art_print.is_active = False
+    art_print.save()
+
+    assert "No longer available" in _html(user_client, cart_url)
+
+
+def test_a_session_the_cache_lost_is_read_from_the_database(user_client):
+    from django.core.cache import cache
+
+    assert _html(user_client, reverse("shop:cart"))
+    cache.clear()  # sessions are read from the cache first (cached_db)
+
+    assert user_client.get(reverse("shop:cart")).status_code == 200
+
+
+def test_a_logged_out_session_is_gone_for_every_process(user):
+    browser = _client_for(user)
+    stolen = Client()
+    stolen.cookies["sessionid"] = browser.cookies["sessionid"].value
+    assert stolen.get(reverse("shop:cart")).status_code == 200
+
+    browser.post(reverse("account_logout"))
+
+    assert stolen.get(reverse("shop:cart")).status_code == 302  # to the login page
