@@ -25,13 +25,8 @@ class ShopSettings(AppSettings):
         """Country whose VAT is shown before the customer gives an address."""
         return str(self._get("DEFAULT_COUNTRY", "DE"))
 
-    @property
-    def VAT_RATES(self) -> dict[str, Decimal]:
-        table = self._get("VAT_RATES", DEFAULT_VAT_RATES)
-        return {code: Decimal(str(rate)) for code, rate in table.items()}
-
     def vat_rate(self, country: str) -> Decimal:
-        """One country's rate (0 where none is listed), without converting the whole table."""
+        """MINIME_VAT_RATES' rate for one country code (0 where none is listed)."""
         return Decimal(str(self._get("VAT_RATES", DEFAULT_VAT_RATES).get(country, "0")))
 
     @property
