@@ -319,8 +319,9 @@ SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if served_over_https else None
 # Sessions are read from the cache (the database cache, or Redis with REDIS_URL) and written
 # to both: a signed-in page reads its session with one key lookup, not an ORM query; a cache
-# that lost it falls back to the database.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# that lost it falls back to the database. core.sessions is Django's cached_db that reads the
+# catalog version (shop.catalog) in the same cache round trip.
+SESSION_ENGINE = "core.sessions"
 SESSION_COOKIE_HTTPONLY = True
 # DJANGO_SECURE_COOKIES=1 alone: secure cookies without the rest (TLS handled elsewhere).
 SESSION_COOKIE_SECURE = served_over_https or env_bool("DJANGO_SECURE_COOKIES", False)

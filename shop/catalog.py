@@ -25,11 +25,14 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import translation
 
+from core.sessions import NOT_FETCHED, fetch_with_session, take_fetched
 from shop.forms import money_label
 from shop.models import Product, ProductVariant
 from shop.services.pricing import variant_price, vat_rate
 
 VERSION_KEY = "minime:shop:catalog-version"
+# Every storefront page reads the version after the session: in one cache round trip.
+fetch_with_session(VERSION_KEY)
 
 
 @dataclass(frozen=True)
@@ -48,8 +51,11 @@ _state: dict[str, Any] = {"version": None, "products": [], "variants": {}, "labe
 
 
 def catalog_version() -> str:
-    """The current version (one cache read); a new one is stored when the cache has none."""
-    version = cache.get(VERSION_KEY)
+    """The current version (one cache read, or none: read with the session, core.sessions); a
+    new one is stored when the cache has none."""
+    version = take_fetched(VERSION_KEY)
+    if version is NOT_FETCHED:
+        version = cache.get(VERSION_KEY)
     if version is None:
         cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
         version = cache.get(VERSION_KEY) or "unstored"  # "unstored": a cache that keeps nothing
