@@ -1,10 +1,13 @@
 """Owner-scoped reads: every customer-facing view gets its rows through these."""
 
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
+from core.db.compiled import CompiledRead
 from core.typing import Account
 from figures import selectors as figure_selectors
 from figures.models import DesignStatus, FigureDesign
@@ -28,6 +31,43 @@ def cart_lines_of(*, owner: Account) -> QuerySet[CartLine]:
     return CartLine.objects.filter(cart__owner=owner)
 
 
+def _account(pk: Any) -> Account:
+    """An account row by its id alone (for the owner scoping of a compiled read: the filter
+    reads only its pk)."""
+    return get_user_model()(pk=pk)
+
+
+@dataclass(frozen=True)
+class DesignCard:
+    """An owner's design as the product page shows it: the fields it reads, nothing lazy (so
+    shop.render_memo describes it completely)."""
+
+    pk: UUID
+    name: str
+    tagline: str
+    version: int
+    status: str
+    approved_render_id: UUID | None
+
+
+# The product page's one query, compiled once per connection (core.db.compiled).
+_design_cards = CompiledRead(
+    lambda owner_id, design_id: (
+        figure_selectors.designs_of(owner=_account(owner_id))
+        .filter(pk=design_id)
+        .values_list("pk", "name", "tagline", "version", "status", "approved_render_id")
+    ),
+    int,
+    UUID,
+)
+
+
+def design_card_of(*, owner: Account, design_id: UUID) -> DesignCard | None:
+    """The owner's design `design_id`, or None (none such, or another customer's)."""
+    rows = _design_cards(owner.pk, design_id)
+    return DesignCard(*rows[0]) if rows else None
+
+
 @dataclass(frozen=True)
 class CartRow:
     """One cart line as the cart page shows it: every value the page reads, nothing lazy (so
@@ -43,16 +83,26 @@ class CartRow:
     variant: ProductVariant  # with its product, from the catalog: shared, read only
 
 
+# The cart page's one query, compiled once per connection (core.db.compiled); no ORDER BY
+# (sorted by id in Python: no index on the lines' ids within a cart is needed).
+_cart_rows = CompiledRead(
+    lambda owner_id: cart_lines_of(owner=_account(owner_id)).order_by().values_list(
+        "pk", "quantity", "design_id", "design__name", "design__version", "design__status",
+        "design__approved_render_id", "variant_id",
+    ),
+    int,
+)  # fmt: skip
+
+
 def cart_rows_for_page(*, owner: Account) -> list[CartRow]:
     """The owner's cart lines in the order they were added: one query for the lines and their
     designs' shown fields; variants and products from the catalog kept in this process
     (shop.catalog: current on every request, no query)."""
-    values = sorted(  # by id in Python: cheaper than compiling an ORDER BY on every request
-        cart_lines_of(owner=owner).order_by().values_list(
-            "pk", "quantity", "design_id", "design__name", "design__version", "design__status",
-            "design__approved_render_id", "variant_id",
-        )
-    )  # fmt: skip
+    values = sorted(_cart_rows(owner.pk))
     variants = catalog_variants({row[-1] for row in values})
     # A variant deleted this instant took its line with it (CASCADE): left out.
-    return [CartRow(*row[:-1], variants[row[-1]]) for row in values if row[-1] in variants]
+    return [
+        CartRow(pk, quantity, design_id, name, version, status, render_id, variants[variant_id])
+        for pk, quantity, design_id, name, version, status, render_id, variant_id in values
+        if variant_id in variants
+    ]

@@ -64,7 +64,9 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "shop/home.html", {"designs": designs})
 
 
-def _product_context(design: FigureDesign, bound: AddToCartForm | None = None) -> dict[str, Any]:
+def _product_context(
+    design: FigureDesign | selectors.DesignCard, bound: AddToCartForm | None = None
+) -> dict[str, Any]:
     country = shop_settings.DEFAULT_COUNTRY
     bound_product = bound.limit_to_posted_product() if bound is not None else None
     offers = []
@@ -97,40 +99,45 @@ def _product_context(design: FigureDesign, bound: AddToCartForm | None = None) -
 @require_http_methods(["GET", "POST"])
 def product(request: AuthenticatedRequest, design_id: UUID) -> HttpResponse:
     """One approved design of the owner, and every product it can be ordered as."""
-    # The page shows the design's own fields and its render by id: no join.
+    if request.method == "GET":
+        # The fields the page shows, in one compiled query (shop.selectors.design_card_of).
+        card = selectors.design_card_of(owner=request.user, design_id=design_id)
+        if card is None:
+            raise Http404
+        if card.status != DesignStatus.APPROVED:
+            return render(request, "shop/design_not_ready.html", {"design": card}, status=409)
+        # The same HTML for the same inputs is reused (shop.render_memo: keyed by content).
+        return render_memo(request, "shop/product.html", _product_context(card))
     design = get_object_or_404(figure_selectors.designs_of(owner=request.user), pk=design_id)
     if design.status != DesignStatus.APPROVED:
         return render(request, "shop/design_not_ready.html", {"design": design}, status=409)
-    if request.method == "POST":
-        form = AddToCartForm(request.POST)
-        if form.is_valid():
-            try:
-                cart_add(
-                    owner=request.user,
-                    design=design,
-                    variant=form.cleaned_data["variant"],
-                    quantity=form.cleaned_data["quantity"],
-                )
-            except CartInvalid:
-                # The form allows 1..MAX; only the sum with what is in the cart can exceed it.
-                form.add_error(
-                    "quantity",
-                    _("At most %(max)s of each item per order, including those in your cart.")
-                    % {"max": shop_settings.MAX_LINE_QUANTITY},
-                )
-            except ShopError as exc:
-                form.add_error(None, exc.message)
-            else:
-                variant = form.cleaned_data["variant"]
-                messages.success(
-                    request,
-                    _("Added to your cart: %(product)s %(variant)s.")
-                    % {"product": variant.product.name, "variant": variant.name},
-                )
-                return redirect("shop:cart")
-        return render(request, "shop/product.html", _product_context(design, form), status=400)
-    # The same HTML for the same inputs is reused (shop.render_memo: keyed by content).
-    return render_memo(request, "shop/product.html", _product_context(design))
+    form = AddToCartForm(request.POST)
+    if form.is_valid():
+        try:
+            cart_add(
+                owner=request.user,
+                design=design,
+                variant=form.cleaned_data["variant"],
+                quantity=form.cleaned_data["quantity"],
+            )
+        except CartInvalid:
+            # The form allows 1..MAX; only the sum with what is in the cart can exceed it.
+            form.add_error(
+                "quantity",
+                _("At most %(max)s of each item per order, including those in your cart.")
+                % {"max": shop_settings.MAX_LINE_QUANTITY},
+            )
+        except ShopError as exc:
+            form.add_error(None, exc.message)
+        else:
+            variant = form.cleaned_data["variant"]
+            messages.success(
+                request,
+                _("Added to your cart: %(product)s %(variant)s.")
+                % {"product": variant.product.name, "variant": variant.name},
+            )
+            return redirect("shop:cart")
+    return render(request, "shop/product.html", _product_context(design, form), status=400)
 
 
 # --- Cart -------------------------------------------------------------------------------------

@@ -66,6 +66,18 @@ def _english() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True)
+def _no_cache_outside_the_transaction() -> Iterator[None]:
+    """A cache outside the database (Redis, with REDIS_URL) is not rolled back with a test: what
+    a test left there (a catalog version of rows it changed) must not reach the next one."""
+    yield
+    from django.core.cache import caches
+    from django.core.cache.backends.db import DatabaseCache
+
+    if not isinstance(caches["default"], DatabaseCache):
+        caches["default"].clear()
+
+
 @pytest.fixture
 def user(db):
     return factories.user_create()
