@@ -179,9 +179,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Django's and allauth's backends, reading the signed-in account of each request with a
+# compiled query (core/auth.py); the sign-in itself is theirs.
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "core.auth.ModelBackend",
+    "core.auth.AuthenticationBackend",
 ]
 
 # --- Accounts (django-allauth): email + password, verified email ----------------------------

@@ -4,7 +4,7 @@ anything it cannot reuse is run through the ORM as usual."""
 from uuid import UUID, uuid4
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
 from core.db.compiled import CompiledRead
 from shop import selectors
@@ -47,7 +47,8 @@ def test_rows_are_the_querysets_own_and_the_sql_is_compiled_once(two_carts):
 
     for owner in (user, other, user, factories.user_create()):
         assert read(owner.pk) == list(_lines_of(owner.pk))
-    assert build.calls == 1  # the stand-in's QuerySet, compiled once, reused for each owner
+    # compiled at the first call (with two sets of stand-ins), then reused for each owner
+    assert build.calls == 2
     rows = read(user.pk)
     assert len(rows) == 2 and isinstance(rows[0][2], UUID)  # the UUID converter applied
 
@@ -70,7 +71,18 @@ def test_a_query_whose_arguments_are_not_found_as_parameters_is_not_reused(two_c
 
     assert read(user.pk) == list(_lines_of(user.pk))
     assert read(other.pk) == list(_lines_of(other.pk))
-    assert build.calls == 3  # the stand-in's try, then the ORM for each call
+    assert build.calls == 4  # the stand-ins' try (two sets), then the ORM for each call
+
+
+def test_a_constant_that_looks_like_the_argument_is_not_taken_for_it(two_carts, monkeypatch):
+    user, _other = two_carts
+    stand_ins = iter([-4242, -4343])
+    monkeypatch.setattr("core.db.compiled._stand_in", lambda kind: next(stand_ins))
+    # the argument is ignored; a constant happens to be the first stand-in's value
+    read = CompiledRead(lambda owner_id: _lines_of(-4242), int)
+
+    assert read(user.pk) == []
+    assert read._compiled[connections["default"]] is None  # not reused: the ORM each time
 
 
 def test_an_unsupported_kind_fails_at_once():
@@ -103,4 +115,4 @@ def test_on_postgresql_the_design_card_query_is_compiled_once(user):
     ]  # fmt: skip
     assert read(user.pk, uuid4()) == []
     assert read(factories.user_create().pk, design.pk) == []
-    assert build.calls == 1
+    assert build.calls == 2  # both sets of stand-ins at the first call

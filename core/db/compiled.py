@@ -41,7 +41,9 @@ class _Compiled:
 
 def _stand_in(kind: type) -> Any:
     if kind is int:
-        return -(secrets.randbits(60) + 1_000_003)  # no real id or count is like it
+        # Negative (no id is), and within every integer column's range: Django compiles a
+        # lookup with an out-of-range value to "no rows", with no parameter.
+        return -(secrets.randbelow(30_000) + 1_000)
     if kind is str:
         return f"minime-stand-in-{secrets.token_hex(12)}"
     if kind is uuid.UUID:
@@ -89,7 +91,37 @@ class CompiledRead:
         return [tuple(row) for row in rows]
 
     def _compile(self) -> _Compiled | None:
-        """The stand-ins' SQL, or None where it cannot be reused (run the QuerySet instead)."""
+        """The stand-ins' SQL, or None where it cannot be reused (run the QuerySet instead).
+        Compiled with two sets of stand-ins: the SQL and every other parameter must be the same,
+        and each stand-in found exactly once, at the same place, in both."""
+        first, second = self._compile_with_stand_ins(), self._compile_with_stand_ins()
+        if first is None or second is None:
+            return None
+        (compiled, stand_ins), (other, other_stand_ins) = first, second
+        if compiled.sql != other.sql or len(compiled.params) != len(other.params):
+            return None
+        positions = []
+        for stand_in, other_stand_in in zip(stand_ins, other_stand_ins, strict=True):
+            if stand_in == other_stand_in:
+                return None
+            found = [n for n, p in enumerate(compiled.params) if _same(p, stand_in)]
+            if len(found) != 1 or not _same(other.params[found[0]], other_stand_in):
+                return None
+            positions.append(found[0])
+        if any(
+            n not in positions and not _same(p, other.params[n])
+            for n, p in enumerate(compiled.params)
+        ):
+            return None
+        return _Compiled(
+            sql=compiled.sql,
+            params=compiled.params,
+            positions=tuple(positions),
+            compiler=compiled.compiler,
+            converters=compiled.converters,
+        )
+
+    def _compile_with_stand_ins(self) -> tuple[_Compiled, list[Any]] | None:
         stand_ins = [_stand_in(kind) for kind in self._kinds]
         queryset = self._build(*stand_ins)
         query = queryset.query
@@ -105,21 +137,18 @@ class CompiledRead:
             sql, params = compiler.as_sql()
         except EmptyResultSet:
             return None
-        positions = []
-        for stand_in in stand_ins:
-            found = [
-                n
-                for n, param in enumerate(params)
-                if type(param) is type(stand_in) and param == stand_in
-            ]
-            if len(found) != 1 or str(stand_in) in sql:
-                return None
-            positions.append(found[0])
+        if any(str(stand_in) in sql for stand_in in stand_ins):
+            return None
         fields = [column[0] for column in compiler.select[0 : compiler.col_count]]
-        return _Compiled(
+        compiled = _Compiled(
             sql=sql,
             params=tuple(params),
-            positions=tuple(positions),
+            positions=(),
             compiler=compiler,
             converters=compiler.get_converters(fields),
         )
+        return compiled, stand_ins
+
+
+def _same(param: Any, value: Any) -> bool:
+    return type(param) is type(value) and param == value
