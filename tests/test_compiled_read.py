@@ -76,10 +76,10 @@ def test_a_query_whose_arguments_are_not_found_as_parameters_is_not_reused(two_c
 
 def test_a_constant_that_looks_like_the_argument_is_not_taken_for_it(two_carts, monkeypatch):
     user, _other = two_carts
-    stand_ins = iter([-4242, -4343])
-    monkeypatch.setattr("core.db.compiled._stand_in", lambda kind: next(stand_ins))
     # the argument is ignored; a constant happens to be the first stand-in's value
     read = CompiledRead(lambda owner_id: _lines_of(-4242), int)
+    stand_ins = iter([-4242, -4343])
+    monkeypatch.setattr("core.db.compiled._stand_in", lambda kind: next(stand_ins))
 
     assert read(user.pk) == []
     assert read._compiled[connections["default"]] is None  # not reused: the ORM each time
