@@ -83,10 +83,9 @@ class CartRow:
     variant: ProductVariant  # with its product, from the catalog: shared, read only
 
 
-# The cart page's one query, compiled once per connection (core.db.compiled); no ORDER BY
-# (sorted by id in Python: no index on the lines' ids within a cart is needed).
+# The cart page's one query, compiled once per connection (core.db.compiled).
 _cart_rows = CompiledRead(
-    lambda owner_id: cart_lines_of(owner=_account(owner_id)).order_by().values_list(
+    lambda owner_id: cart_lines_of(owner=_account(owner_id)).order_by("pk").values_list(
         "pk", "quantity", "design_id", "design__name", "design__version", "design__status",
         "design__approved_render_id", "variant_id",
     ),
@@ -98,7 +97,7 @@ def cart_rows_for_page(*, owner: Account) -> list[CartRow]:
     """The owner's cart lines in the order they were added: one query for the lines and their
     designs' shown fields; variants and products from the catalog kept in this process
     (shop.catalog: current on every request, no query)."""
-    values = sorted(_cart_rows(owner.pk))
+    values = _cart_rows(owner.pk)
     variants = catalog_variants({row[-1] for row in values})
     # A variant deleted this instant took its line with it (CASCADE): left out.
     return [
