@@ -10,10 +10,17 @@ for good go with them (printing.receivers, on shop.signals.orders_purging)."""
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.urls import reverse
 
 from core.typing import Account
-from figures.models import FigureDesign
-from printing.models import DesignPreview, PrintBatch, PrintItem, PrintItemStatusChange
+from figures.models import DesignStatus, FigureDesign
+from printing.models import (
+    DesignPreview,
+    PreviewKind,
+    PrintBatch,
+    PrintItem,
+    PrintItemStatusChange,
+)
 from printing.packaging.preview import previews_delete
 from privacy.registry import (
     ErasePart,
@@ -21,6 +28,7 @@ from privacy.registry import (
     PendingResult,
     PrivacyHandler,
     RetentionRule,
+    StoredItem,
 )
 from privacy.retention import FinishPendingRule
 from shop.models import Order
@@ -71,6 +79,15 @@ def printing_deferred_order_ids(order_ids: list[int]) -> list[int]:
     return [o.pk for o in Order.objects.filter(pk__in=order_ids) if order_in_production(o)]
 
 
+def _preview_url(row: DesignPreview) -> str:
+    """Where the owner sees this preview: the views serve approved designs only."""
+    if row.design.status != DesignStatus.APPROVED:
+        return ""
+    if row.kind == PreviewKind.SHARE_CARD:
+        return reverse("printing:share_card", args=[row.design_id])
+    return reverse("printing:product_preview", args=[row.design_id, row.kind])
+
+
 @dataclass
 class PrintingPrivacyHandler(PrivacyHandler):
     name: str = "printing"
@@ -112,6 +129,17 @@ class PrintingPrivacyHandler(PrivacyHandler):
                 ],
             },
         )
+
+    def stored_items(self, *, user: Account) -> list[StoredItem]:
+        """The stored product previews (they show the person's face). No retention rule: they
+        go with their design or its render, and on erasure."""
+        rows = (
+            DesignPreview.objects.filter(design__owner=user)
+            .exclude(file="")
+            .select_related("design")
+            .order_by("design__created_at", "design_id", "kind")
+        )
+        return [StoredItem("preview", row, url=_preview_url(row)) for row in rows]
 
     def erase(self, *, user: Account) -> ErasePart:
         part = ErasePart()

@@ -3,6 +3,7 @@ made again when the design changes, owner only, gone with the design and with it
 
 import io
 import json
+import re
 import zipfile
 from unittest import mock
 
@@ -194,6 +195,51 @@ def test_previews_are_exported_and_erased_with_the_account(
     assert part.counts["previews"] == 2
     assert not DesignPreview.objects.exists()
     assert files_exist(names) == [False] * 2
+
+
+def test_the_privacy_centre_lists_the_stored_previews_each_linked_to_its_own_view(
+    user_client, user
+):
+    design = approved_design_for(user, name="Ada Lovelace")
+    other_design = approved_design_for(factories.user_create(), name="Grace Hopper")
+    preview_module.preview_bytes(design=other_design, kind="box")  # stored, hers
+    for kind in ("box", "sticker_sheet"):
+        user_client.get(preview_url(design, kind))
+    user_client.get(reverse("printing:share_card", args=[design.pk]))
+    user_client.get(preview_url(design, "art_print"))
+    DesignPreview.objects.filter(kind="art_print").update(file="")  # a row without a file
+
+    page = user_client.get(reverse("privacy:centre")).content.decode()
+
+    rows = re.findall(r'<li data-testid="preview-row">(.*?)</li>', page)
+    assert len(rows) == 3
+    assert all("Ada Lovelace" in row for row in rows)
+    for url in (
+        preview_url(design, "box"),
+        preview_url(design, "sticker_sheet"),
+        reverse("printing:share_card", args=[design.pk]),
+    ):
+        assert f'href="{url}"' in page
+        assert user_client.get(url).status_code == 200
+    assert "Grace Hopper" not in page
+
+    # A design back in draft keeps its previews until they are made again: listed, unlinked.
+    type(design).objects.filter(pk=design.pk).update(
+        status="draft", approved_render=None, approved_at=None
+    )
+    page = user_client.get(reverse("privacy:centre")).content.decode()
+    rows = re.findall(r'<li data-testid="preview-row">(.*?)</li>', page)
+    assert len(rows) == 3
+    assert not any("href=" in row for row in rows)
+
+
+def test_the_privacy_centre_has_no_previews_section_without_previews(user_client, user):
+    approved_design_for(user)
+
+    page = user_client.get(reverse("privacy:centre")).content.decode()
+
+    assert 'data-testid="preview-row"' not in page
+    assert "Product previews" not in page
 
 
 def test_previews_go_with_the_design(user_client, user, django_capture_on_commit_callbacks):
