@@ -139,7 +139,7 @@ class PrintingPrivacyHandler(PrivacyHandler):
             .select_related("design")
             .order_by("design__created_at", "design_id", "kind")
         )
-        return [StoredItem("preview", row, url=_preview_url(row)) for row in rows]
+        return [StoredItem("preview", row, view_url=_preview_url(row)) for row in rows]
 
     def erase(self, *, user: Account) -> ErasePart:
         part = ErasePart()

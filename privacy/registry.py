@@ -99,13 +99,13 @@ class StoredItem:
     """One stored thing for the privacy centre. `kind` names the centre's section ("photo",
     "design", ...); `rule` is the retention rule that deletes it (None: kept while the account
     exists); `delete_on` is when that rule deletes it, None while that depends on something
-    still to happen (an order to ship); `url`, where the person can look at it ("": nowhere)."""
+    still to happen (an order to ship); `view_url`, the page where the person sees it ("": none)."""
 
     kind: str
     obj: Any
     rule: RetentionRule | None = None
     delete_on: date | None = None
-    url: str = ""
+    view_url: str = ""
 
     @property
     def retention(self) -> str:
