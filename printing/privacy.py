@@ -10,6 +10,7 @@ for good go with them (printing.receivers, on shop.signals.orders_purging)."""
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 
 from core.typing import Account
@@ -79,6 +80,16 @@ def printing_deferred_order_ids(order_ids: list[int]) -> list[int]:
     return [o.pk for o in Order.objects.filter(pk__in=order_ids) if order_in_production(o)]
 
 
+def _stored_previews(user: Account) -> QuerySet[DesignPreview]:
+    """The person's previews that have a file, a design's together in kind order."""
+    return (
+        DesignPreview.objects.filter(design__owner=user)
+        .exclude(file="")
+        .select_related("design")
+        .order_by("design__created_at", "design_id", "kind")
+    )
+
+
 def _preview_url(row: DesignPreview) -> str:
     """Where the owner sees this preview: the views serve approved designs only."""
     if row.design.status != DesignStatus.APPROVED:
@@ -99,11 +110,8 @@ class PrintingPrivacyHandler(PrivacyHandler):
         items = PrintItem.objects.filter(order_line__order__owner=user).select_related(
             "order_line__order"
         )
-        previews = DesignPreview.objects.filter(design__owner=user).exclude(file="")
-        files = [
-            (f"previews/{row.design_id}-{row.kind}.png", row.file)
-            for row in previews.order_by("design_id", "kind")
-        ]
+        previews = list(_stored_previews(user))
+        files = [(f"previews/{row.design_id}-{row.kind}.png", row.file) for row in previews]
         return ExportPart(
             files=files,
             data={
@@ -114,7 +122,7 @@ class PrintingPrivacyHandler(PrivacyHandler):
                         "file": f"previews/{row.design_id}-{row.kind}.png",
                         "made_at": row.updated_at.isoformat(),
                     }
-                    for row in previews.order_by("design_id", "kind")
+                    for row in previews
                 ],
                 "print_files": [
                     {
@@ -133,13 +141,9 @@ class PrintingPrivacyHandler(PrivacyHandler):
     def stored_items(self, *, user: Account) -> list[StoredItem]:
         """The stored product previews (they show the person's face). No retention rule: they
         go with their design or its render, and on erasure."""
-        rows = (
-            DesignPreview.objects.filter(design__owner=user)
-            .exclude(file="")
-            .select_related("design")
-            .order_by("design__created_at", "design_id", "kind")
-        )
-        return [StoredItem("preview", row, view_url=_preview_url(row)) for row in rows]
+        return [
+            StoredItem("preview", row, view_url=_preview_url(row)) for row in _stored_previews(user)
+        ]
 
     def erase(self, *, user: Account) -> ErasePart:
         part = ErasePart()
